@@ -1,0 +1,151 @@
+"""Reading YAML and validating it with pydantic, with errors a person can fix.
+
+Every YAML file llm-advisor reads (answers, rules, catalog, question texts) goes through here, so a
+syntax error always names the file and line, and a validation error always names the file, the
+entry and the field, with the allowed values and a did-you-mean where one exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from advisor.errors import InputError, InputErrors
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+try:  # libyaml's loader is ~10x faster; the pure-Python one gives the same results
+    _SafeLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _SafeLoader = yaml.SafeLoader
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse one YAML file safely; a missing file or a syntax error becomes an ``InputError``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a YAML file", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text; ``source`` names it in errors (a path, or ``<answers>``)."""
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or "invalid YAML"
+        column = f", column {mark.column + 1}" if mark is not None else ""
+        raise InputError(f"YAML syntax error{column}: {problem}", file=source, line=line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML error: {exc}", file=source) from None
+
+
+def validate(model: type[M], data: Any, *, file: str | None = None, entry: str | None = None) -> M:
+    """Build ``model`` from ``data`` or raise ``InputErrors`` naming file, entry and field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputErrors(errors_from_validation(exc, model, file=file, entry=entry)) from None
+
+
+def errors_from_validation(
+    exc: ValidationError, model: type[BaseModel] | None = None, *, file: str | None, entry: str | None
+) -> list[InputError]:
+    """Turn each pydantic error into an ``InputError`` with allowed values and a did-you-mean."""
+    found: list[InputError] = []
+    for err in exc.errors(include_url=False):
+        loc = [part for part in err["loc"] if not _is_union_tag(part)]
+        field = format_loc(loc)
+        bad = err.get("input")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            known = _known_keys(model, loc[:-1]) if model else []
+            message = f"unknown key {loc[-1]!r}" + did_you_mean(str(loc[-1]), known)
+            if known:
+                message += f"; known keys: {', '.join(known)}"
+        elif kind in ("literal_error", "enum"):
+            allowed = _allowed_from_ctx(err.get("ctx", {}))
+            message = f"{bad!r} is not allowed" + did_you_mean(str(bad), allowed)
+            if allowed:
+                message += f"; allowed: {', '.join(allowed)}"
+        elif kind == "missing":
+            message = "required, but missing"
+        else:
+            message = f"{err['msg']} (got {_short(bad)})"
+        found.append(InputError(message, file=file, entry=entry, field=field or None))
+    return found
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` when one choice is close to ``word``, else an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def format_loc(loc: Sequence[int | str]) -> str:
+    """``('rules', 3, 'when')`` -> ``rules[3].when``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _is_union_tag(part: int | str) -> bool:
+    # pydantic inserts the member type name (``Leaf``, ``list[str]``, ``function-after[...]``)
+    # into locations of union fields; they mean nothing to the person editing the YAML.
+    return isinstance(part, str) and (part[:1].isupper() or "[" in part)
+
+
+def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return []
+        current = _first_model(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _first_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _allowed_from_ctx(ctx: dict[str, Any]) -> list[str]:
+    expected = ctx.get("expected")
+    if not expected:
+        return []
+    return _QUOTED.findall(str(expected))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

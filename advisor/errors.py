@@ -1,0 +1,90 @@
+"""The errors llm-advisor raises on purpose, and the exit codes the CLI maps them to.
+
+Every error a user can cause carries enough context to be fixed without reading code: the file,
+the entry inside it and the field, plus a hint. Front ends print ``str(error)``; they never show a
+traceback for these.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the ``advisor`` command, listed in its ``--help``."""
+
+    OK = 0
+    ERROR = 1
+    """An unexpected failure (a bug): the message says where to report it."""
+    USAGE = 2
+    """Bad command line (click's own code for usage errors)."""
+    INPUT = 3
+    """Bad input file or value: answers, rules, catalog, hardware override."""
+    HUB = 4
+    """The Hugging Face Hub refused or could not be reached (gated, missing, offline)."""
+    SMOKE_FAILED = 5
+    """The smoke test ran and the model did not fit or could not run."""
+    INTERRUPT = 130
+
+
+class AdvisorError(Exception):
+    """Base class: a failure the user can act on, with an optional hint."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class InputError(AdvisorError):
+    """Bad user or data input, located by file, entry and field."""
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        entry: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.entry = entry
+        self.field = field
+        self.line = line
+        super().__init__(_locate(message, file, entry, field, line), hint)
+
+
+class InputErrors(InputError):
+    """Several input problems found in one pass, reported together so nothing is fixed twice."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        body = "\n".join(f"- {e.message}" for e in errors) if len(errors) > 1 else first.message
+        super().__init__(body, file=None, hint=first.hint)
+
+
+class HubError(AdvisorError):
+    """The Hub could not give what was asked: the message says why and what to do."""
+
+    exit_code = ExitCode.HUB
+
+
+def _locate(message: str, file: str | None, entry: str | None, field: str | None, line: int | None) -> str:
+    where = []
+    if file:
+        where.append(f"{file}:{line}" if line else file)
+    if entry:
+        where.append(f"entry {entry!r}")
+    if field:
+        where.append(f"field {field!r}")
+    return f"{', '.join(where)}: {message}" if where else message

@@ -1,0 +1,70 @@
+"""English and French: texts stored in data, and numbers and sizes written the way each reader expects.
+
+Texts that domain experts edit (rule rationales, question labels, catalog notes) live in the YAML
+as ``{en: ..., fr: ...}`` pairs; ``LocalizedText`` makes both languages mandatory at load, so a
+French reader never meets an English sentence by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Lang = Literal["en", "fr"]
+LANGS: tuple[Lang, ...] = ("en", "fr")
+
+
+class LocalizedText(BaseModel):
+    """One text in English and French; both are required and non-empty."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: str = Field(min_length=1, description="English text.")
+    fr: str = Field(min_length=1, description="French text.")
+
+    def get(self, lang: Lang) -> str:
+        """The text in ``lang``."""
+        return self.fr if lang == "fr" else self.en
+
+    def format(self, **values: object) -> LocalizedText:
+        """Both texts with ``{placeholders}`` filled in."""
+        return LocalizedText(en=self.en.format(**values), fr=self.fr.format(**values))
+
+
+def resolve_lang(explicit: str | None = None) -> Lang:
+    """``--lang``, then ``ADVISOR_LANG``, then the locale variables, then English."""
+    for candidate in (explicit, os.environ.get("ADVISOR_LANG"), *_locale_vars()):
+        if candidate:
+            code = candidate.split(":")[0].split("_")[0].split(".")[0].lower()
+            if code in LANGS:
+                return code  # type: ignore[return-value]
+    return "en"
+
+
+def _locale_vars() -> list[str | None]:
+    return [os.environ.get(name) for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
+
+
+def format_number(value: float, lang: Lang, decimals: int = 1) -> str:
+    """``1234.5`` -> ``1,234.5`` (en) or ``1 234,5`` (fr, narrow no-break space as thousands sign)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+_UNITS = {"en": ("B", "KiB", "MiB", "GiB", "TiB"), "fr": ("o", "Kio", "Mio", "Gio", "Tio")}
+
+
+def format_bytes(value: float, lang: Lang, decimals: int = 1) -> str:
+    """Binary units: ``GiB`` in English, ``Gio`` in French (the unit French tools print)."""
+    units = _UNITS[lang]
+    size = float(value)
+    index = 0
+    while abs(size) >= 1024 and index < len(units) - 1:
+        size /= 1024
+        index += 1
+    digits = 0 if index == 0 else decimals
+    return f"{format_number(size, lang, digits)} {units[index]}"

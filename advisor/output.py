@@ -1,0 +1,43 @@
+"""Where the CLI writes: data to stdout, everything else to stderr.
+
+rich is imported only when a table or a coloured message is printed, so ``--json`` runs skip it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.console import Console
+
+
+def print_json(data: BaseModel | dict[str, Any] | list[Any]) -> None:
+    """Write one JSON document to stdout (pydantic models in their JSON form)."""
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json")  # type: ignore[union-attr]
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@lru_cache(maxsize=1)
+def stdout_console() -> Console:
+    """rich console for data (tables, summaries) on stdout."""
+    from rich.console import Console
+
+    return Console(soft_wrap=False)
+
+
+@lru_cache(maxsize=1)
+def stderr_console() -> Console:
+    """rich console for notes and progress on stderr."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def note(message: str) -> None:
+    """A message for the person, never mixed with data."""
+    sys.stderr.write(message + "\n")
