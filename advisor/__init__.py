@@ -23,7 +23,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "recommend": "advisor.recommend:recommend",
+    "recommend": "advisor.advice:recommend",
     "estimate_memory": "advisor.memory:estimate_memory",
     "detect_hardware": "advisor.hardware:detect_hardware",
     "smoke_test": "advisor.smoke:smoke_test",

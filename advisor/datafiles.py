@@ -70,7 +70,7 @@ def errors_from_validation(
     """Turn each pydantic error into an ``InputError`` with allowed values and a did-you-mean."""
     found: list[InputError] = []
     for err in exc.errors(include_url=False):
-        loc = [part for part in err["loc"] if not _is_union_tag(part)]
+        loc = _without_union_tags(err["loc"])
         field = format_loc(loc)
         bad = err.get("input")
         kind = err["type"]
@@ -84,6 +84,8 @@ def errors_from_validation(
             message = f"{bad!r} is not allowed" + did_you_mean(str(bad), allowed)
             if allowed:
                 message += f"; allowed: {', '.join(allowed)}"
+        elif kind == "value_error":
+            message = str(err.get("ctx", {}).get("error", err["msg"]))
         elif kind == "missing":
             message = "required, but missing"
         else:
@@ -106,10 +108,18 @@ def format_loc(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _is_union_tag(part: int | str) -> bool:
-    # pydantic inserts the member type name (``Leaf``, ``list[str]``, ``function-after[...]``)
-    # into locations of union fields; they mean nothing to the person editing the YAML.
-    return isinstance(part, str) and (part[:1].isupper() or "[" in part)
+def _without_union_tags(loc: Sequence[int | str]) -> list[int | str]:
+    # pydantic inserts the member type name (``Leaf``, ``list[str]``, ``function-after[...]``) or
+    # the discriminator tag (advisor.rules.schema: leaf, all, any, not) into locations of union
+    # fields; they mean nothing to the person editing the YAML.
+    kept: list[int | str] = []
+    for i, part in enumerate(loc):
+        following = loc[i + 1] if i + 1 < len(loc) else None
+        is_type_name = isinstance(part, str) and (part[:1].isupper() or "[" in part)
+        is_tag = part == "leaf" or (part in ("all", "any", "not") and following == part)
+        if not (is_type_name or is_tag):
+            kept.append(part)
+    return kept
 
 
 def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:

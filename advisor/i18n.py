@@ -8,6 +8,7 @@ French reader never meets an English sentence by accident.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,8 +30,11 @@ class LocalizedText(BaseModel):
         return self.fr if lang == "fr" else self.en
 
     def format(self, **values: object) -> LocalizedText:
-        """Both texts with ``{placeholders}`` filled in."""
-        return LocalizedText(en=self.en.format(**values), fr=self.fr.format(**values))
+        """Both texts with ``{placeholders}`` filled in; a LocalizedText value fills each language with its own."""
+        def pick(lang: Lang) -> dict[str, object]:
+            return {k: v.get(lang) if isinstance(v, LocalizedText) else v for k, v in values.items()}
+
+        return LocalizedText(en=self.en.format(**pick("en")), fr=self.fr.format(**pick("fr")))
 
 
 def resolve_lang(explicit: str | None = None) -> Lang:
@@ -68,3 +72,22 @@ def format_bytes(value: float, lang: Lang, decimals: int = 1) -> str:
         index += 1
     digits = 0 if index == 0 else decimals
     return f"{format_number(size, lang, digits)} {units[index]}"
+
+
+@lru_cache(maxsize=1)
+def _messages() -> dict[str, LocalizedText]:
+    from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
+
+    path = PACKAGE_DIR / "data" / "messages.yaml"
+    return {key: validate(LocalizedText, value, file=str(path), entry=key) for key, value in read_yaml(path).items()}
+
+
+def message(key: str, **values: object) -> LocalizedText:
+    """A composed text from ``data/messages.yaml``, with its placeholders filled in both languages."""
+    text = _messages()[key]
+    return text.format(**values) if values else text
+
+
+def join_localized(parts: list[LocalizedText], sep: str = ", ") -> LocalizedText:
+    """Several texts joined, language by language."""
+    return LocalizedText(en=sep.join(p.en for p in parts), fr=sep.join(p.fr for p in parts))

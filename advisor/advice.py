@@ -1,0 +1,282 @@
+"""``recommend()``: from answers and hardware to a ``Recommendation`` with its reasons.
+
+This is the one place where the parts meet: the questionnaire, the hardware profile, the rules
+engine, and the model selection. Each part stays testable on its own; this module only wires them
+and turns the engine's trace into what a person reads (reasons, alternatives, follow-ups).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advisor import __version__
+from advisor.hardware import HardwareProfile
+from advisor.i18n import LocalizedText, join_localized, message
+from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
+from advisor.recommendation import (
+    Alternative,
+    FollowUpQuestion,
+    Reason,
+    Recommendation,
+    SourceRef,
+    Technique,
+    Versions,
+)
+from advisor.rules.engine import Evaluation
+from advisor.rules.loader import KnowledgeBase, load_knowledge_base
+from advisor.rules.schema import APPROACHES, Approach, Rule
+
+# Alternatives within this many points of the winner are still called defensible.
+DEFENSIBLE_MARGIN = 2
+# Derived facts point back to the question whose answer they come from.
+_FACT_TO_KEY = {"corpus_tokens": "corpus_size_pages", "rare_language": "languages"}
+_KIND_WEIGHT = {"gate": 100, "veto": 50, "score": 0, "advice": 1}
+
+
+def recommend(
+    answers: Answers | dict[str, Any] | str | Path | None,
+    hardware: HardwareProfile | dict[str, Any] | None = None,
+    *,
+    smoke_test: bool = False,
+    knowledge_base: KnowledgeBase | None = None,
+) -> Recommendation:
+    """Recommend an approach (and, with the catalog, a model and quantization) for these answers.
+
+    ``answers``: a dict, an ``Answers``, or the path of a YAML file. ``hardware``: None to detect
+    this machine, a dict such as ``{"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}``
+    to plan for hardware the team does not have yet, or a ``HardwareProfile``.
+    """
+    parsed = load_answers(answers)
+    profile = _hardware(hardware)
+    kb = knowledge_base or load_knowledge_base()
+    facts = build_facts_for(parsed, profile, kb)
+    evaluation = kb.evaluate(facts)
+    rec = assemble(parsed, profile, kb, evaluation)
+    _select_model(rec)
+    if smoke_test:
+        _attach_smoke_test(rec)
+    return rec
+
+
+def build_facts_for(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase) -> dict[str, Any]:
+    """The facts the knowledge base reads for these answers and this hardware."""
+    from advisor.facts import build_facts
+
+    return build_facts(answers, hardware, kb.meta)
+
+
+def _hardware(hardware: HardwareProfile | dict[str, Any] | None) -> HardwareProfile:
+    if isinstance(hardware, HardwareProfile):
+        return hardware
+    from advisor import hardware as hw
+
+    resolve = getattr(hw, "resolve_hardware", None)
+    if resolve is not None:
+        return resolve(hardware)
+    return hw.profile_from_override(hardware or {})
+
+
+def assemble(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase, ev: Evaluation) -> Recommendation:
+    """Turn an evaluation into the reasons, alternatives and follow-ups a person reads."""
+    rules = {rule.id: rule for rule in kb.rules}
+    return Recommendation.model_construct(
+        schema_version=1,
+        approach=ev.approach,
+        decided_by=ev.decided_by,
+        reasons=_reasons(ev, rules, kb),
+        alternatives=_alternatives(ev, rules),
+        follow_up_questions=_follow_ups(ev, rules, kb),
+        techniques=_techniques(ev, rules, kb),
+        scores=ev.scores,
+        excluded=ev.excluded,
+        model=None,
+        quantization=None,
+        memory=None,
+        selection_note=None,
+        answers=answers,
+        hardware=hardware,
+        versions=Versions(advisor=__version__, knowledge_base=kb.version),
+        trace=ev.trace,
+        smoke=None,
+    )
+
+
+def effect_text(rule: Rule) -> str:
+    """A rule's effect in a few symbols, e.g. ``rag +3, fine-tuning -3``."""
+    effect = rule.then
+    if rule.kind == "gate":
+        return f"decides {effect.decide}"
+    if rule.kind == "veto":
+        return "excludes " + ", ".join(effect.exclude)
+    if rule.kind == "score":
+        return ", ".join(f"{a} {p:+d}" for a, p in effect.score.items())
+    return f"technique {effect.technique}"
+
+
+def _sources(rule: Rule, kb: KnowledgeBase) -> list[SourceRef]:
+    return [SourceRef(id=s, title=kb.meta.sources[s].title, locator=kb.meta.sources[s].locator) for s in rule.sources]
+
+
+def _reasons(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[Reason]:
+    fired = [t for t in ev.trace if t.applied and t.kind != "advice"]
+    approach = ev.approach
+
+    def rank(entry: Any) -> tuple[int, int]:
+        rule = rules[entry.id]
+        if rule.kind == "gate":
+            return (0, 0)
+        if rule.kind == "veto":
+            return (1, 0)
+        return (2, -rule.then.score.get(approach, 0))  # what backed the winner first
+
+    return [
+        Reason(
+            id=t.id,
+            kind=t.kind,
+            text=rules[t.id].text,
+            effect=effect_text(rules[t.id]),
+            facts=t.facts,
+            sources=_sources(rules[t.id], kb),
+        )
+        for t in sorted(fired, key=rank)
+    ]
+
+
+def approach_name(approach: str) -> LocalizedText:
+    """The approach as people call it, in both languages."""
+    return message(f"approach.{approach}")
+
+
+def _alternatives(ev: Evaluation, rules: dict[str, Rule]) -> list[Alternative]:
+    winner = ev.approach
+    winner_score = ev.scores[winner]
+    winner_name = approach_name(winner)
+    out: list[Alternative] = []
+    for approach in APPROACHES:
+        if approach == winner:
+            continue
+        score = ev.scores[approach]
+        if approach in ev.excluded:
+            vetoes = ev.excluded[approach]
+            out.append(
+                Alternative(
+                    approach=approach,
+                    status="excluded",
+                    defensible=False,
+                    score=score,
+                    rules=vetoes,
+                    why=message("alternative.excluded", rules=", ".join(vetoes)),
+                )
+            )
+        elif ev.decided_by != "scores":
+            named = approach in ev.gate_alternatives
+            key = "alternative.gate_defensible" if named else "alternative.gate"
+            out.append(
+                Alternative(
+                    approach=approach,
+                    status="set_aside_by_gate",
+                    defensible=named,
+                    score=score,
+                    rules=[ev.decided_by],
+                    why=message(key, gate=ev.decided_by, approach=winner_name),
+                )
+            )
+        else:
+            key = "alternative.tie" if score == winner_score else "alternative.lower"
+            out.append(
+                Alternative(
+                    approach=approach,
+                    status="ranked_lower",
+                    defensible=score >= winner_score - DEFENSIBLE_MARGIN,
+                    score=score,
+                    rules=[],
+                    why=message(key, score=score, winner_score=winner_score, approach=winner_name),
+                )
+            )
+    out.sort(key=lambda alt: (not alt.defensible, alt.status == "excluded", -alt.score))
+    return out
+
+
+def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[FollowUpQuestion]:
+    questions = load_questions()
+    by_key: dict[str, dict[str, Any]] = {}
+    for entry in ev.trace:
+        if entry.outcome != "not_evaluated":
+            continue
+        rule = rules[entry.id]
+        if rule.kind == "advice" and ev.approach not in rule.then.applies_to:
+            continue  # advice for a plan that was not chosen changes nothing
+        for fact in entry.missing:
+            key = _FACT_TO_KEY.get(fact, fact)
+            if key not in QUESTION_KEYS:
+                continue  # a hardware fact: detected or given, never asked
+            slot = by_key.setdefault(key, {"rules": [], "could": [], "weight": 0})
+            if rule.id not in slot["rules"]:
+                slot["rules"].append(rule.id)
+                slot["could"].append(_could(rule, kb))
+                slot["weight"] += _weight(rule, ev.approach)
+    out = [
+        FollowUpQuestion(
+            key=key,
+            question=questions.get(key).label,
+            rules=slot["rules"],
+            could=slot["could"],
+            weight=slot["weight"],
+        )
+        for key, slot in by_key.items()
+    ]
+    out.sort(key=lambda q: (-q.weight, q.key))
+    return out
+
+
+def _weight(rule: Rule, approach: Approach) -> int:
+    if rule.kind == "score":
+        return max(abs(points) for points in rule.then.score.values())
+    return _KIND_WEIGHT[rule.kind]
+
+
+def _could(rule: Rule, kb: KnowledgeBase) -> LocalizedText:
+    effect = rule.then
+    if rule.kind == "gate":
+        return message("followup.gate", approach=approach_name(str(effect.decide)), rule=rule.id)
+    if rule.kind == "veto":
+        names = join_localized([approach_name(a) for a in effect.exclude])
+        return message("followup.veto", approaches=names, rule=rule.id)
+    if rule.kind == "score":
+        return message("followup.score", effect=effect_text(rule), rule=rule.id)
+    return message("followup.advice", technique=kb.meta.techniques[str(effect.technique)], rule=rule.id)
+
+
+def _techniques(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[Technique]:
+    out = []
+    for entry in ev.trace:
+        if entry.kind == "advice" and entry.applied:
+            rule = rules[entry.id]
+            technique = str(rule.then.technique)
+            out.append(
+                Technique(
+                    id=technique,
+                    name=kb.meta.techniques[technique],
+                    text=rule.text,
+                    rule=rule.id,
+                    sources=_sources(rule, kb),
+                )
+            )
+    return out
+
+
+def _select_model(rec: Recommendation) -> None:
+    """Fill model, quantization and memory from the catalog (see advisor.selection)."""
+    try:
+        from advisor.selection import apply_selection
+    except ImportError:  # the catalog and selection are optional until they land
+        rec.selection_note = message("selection.pending")
+        return
+    apply_selection(rec)
+
+
+def _attach_smoke_test(rec: Recommendation) -> None:
+    from advisor.smoke import smoke_test_for
+
+    rec.smoke = smoke_test_for(rec)

@@ -1,0 +1,268 @@
+"""The questionnaire: the answers a team gives about its use case, and the questions that ask for them.
+
+``Answers`` is the contract (DESIGN.md lists its keys): every key is optional, because an
+unanswered question is information too: the rules that need it are reported as not evaluated and
+the question comes back as a follow-up. The question texts (labels, help, choice labels, in
+English and French) live in ``data/questions.yaml`` so the CLI, the report and the terminal app
+all ask the same thing the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from advisor.datafiles import PACKAGE_DIR, errors_from_validation, parse_yaml, read_yaml, validate
+from advisor.errors import InputError, InputErrors
+from advisor.i18n import LocalizedText
+
+TaskType = Literal[
+    "parsing_structured",
+    "data_transformation",
+    "information_extraction",
+    "classification",
+    "summarization",
+    "translation",
+    "drafting_generation",
+    "conversational_assistant",
+    "document_qa",
+    "reasoning",
+    "code_generation",
+    "numeric_analytics",
+]
+Level3 = Literal["none", "low", "high"]
+InputNature = Literal["structured", "semi_structured", "free_text"]
+InputLength = Literal["short", "medium", "long"]
+KnowledgeSource = Literal["none", "general_knowledge", "domain_documents"]
+ChangeFrequency = Literal[
+    "not_applicable", "static", "yearly", "quarterly", "monthly", "weekly", "daily", "realtime"
+]
+ExamplesType = Literal[
+    "none",
+    "class_labels",
+    "input_output_pairs",
+    "qa_pairs",
+    "qa_pairs_with_source_docs",
+    "dialogues",
+    "preference_pairs",
+]
+StyleNeed = Literal["none", "light", "strong"]
+OutputFormat = Literal["free_text", "structured_json", "strict_schema", "label"]
+DataPrivacy = Literal["public_api_ok", "private_cloud_ok", "on_prem_only"]
+Latency = Literal["realtime_lt_1s", "interactive_lt_5s", "relaxed", "batch"]
+Skills = Literal["none", "basic", "intermediate", "advanced"]
+LowMediumHigh = Literal["low", "medium", "high"]
+EndUsers = Literal["internal_technical", "internal_non_technical", "external_public", "developers"]
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+_LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+
+
+class Answers(BaseModel):
+    """A team's answers about one use case. Every field is optional; None means "not answered"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task_type: TaskType | None = Field(None, description="What the model must do.")
+    needs_language_understanding: Level3 | None = Field(
+        None, description="How much fine understanding of natural language the task needs."
+    )
+    input_nature: InputNature | None = Field(None, description="Shape of the inputs.")
+    input_length: InputLength | None = Field(None, description="Typical input length.")
+    languages: tuple[str, ...] | None = Field(None, description="ISO 639 codes of the languages involved.")
+    knowledge_source: KnowledgeSource | None = Field(None, description="Where the knowledge for answers lives.")
+    knowledge_change_frequency: ChangeFrequency | None = Field(None, description="How often that knowledge changes.")
+    corpus_size_pages: int | None = Field(None, ge=0, description="Size of the document corpus, in pages.")
+    needs_citations: bool | None = Field(None, description="Answers must cite their sources.")
+    labelled_examples: int | None = Field(None, ge=0, description="How many labelled examples exist.")
+    labelled_examples_type: ExamplesType | None = Field(None, description="What kind of labelled examples.")
+    num_classes: int | None = Field(None, ge=1, description="Number of classes (classification).")
+    style_terminology_need: StyleNeed | None = Field(None, description="Need for a house style or jargon.")
+    output_format: OutputFormat | None = Field(None, description="Shape of the expected output.")
+    data_privacy: DataPrivacy | None = Field(None, description="Where the data may be sent.")
+    latency_requirement: Latency | None = Field(None, description="Time allowed per answer.")
+    volume_per_day: int | None = Field(None, ge=0, description="Requests per day.")
+    team_ml_skills: Skills | None = Field(None, description="Machine-learning skills of the team.")
+    budget: LowMediumHigh | None = Field(None, description="Budget for the project.")
+    criticality: LowMediumHigh | None = Field(None, description="Cost of a wrong answer.")
+    end_users: EndUsers | None = Field(None, description="Who uses the result.")
+    context_tokens: int | None = Field(None, ge=1, description="Typical prompt plus documents per request, in tokens.")
+    commercial_use_required: bool | None = Field(None, description="The model must allow commercial use.")
+    allowed_licences: tuple[str, ...] | None = Field(None, description="Licence ids the organisation accepts.")
+
+    @field_validator("languages")
+    @classmethod
+    def _iso_codes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        codes = tuple(code.strip().lower() for code in value)
+        known = language_codes()
+        for code in codes:
+            if not _LANGUAGE_CODE.match(code) or (len(code) == 2 and code not in known):
+                raise ValueError(f"{code!r} is not an ISO 639 language code (e.g. 'fr', 'en', 'de')")
+        return codes
+
+    @field_validator("allowed_licences")
+    @classmethod
+    def _licence_ids(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        ids = tuple(item.strip().lower() for item in value)
+        for item in ids:
+            if not _LICENCE_ID.match(item):
+                raise ValueError(f"{item!r} is not a licence id (e.g. 'apache-2.0', 'mit', 'llama3.1')")
+        return ids
+
+    def answered(self) -> dict[str, Any]:
+        """The answered keys only, in questionnaire order."""
+        return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
+QUESTION_KEYS: tuple[str, ...] = tuple(Answers.model_fields)
+
+
+def choices_of(key: str) -> tuple[Any, ...]:
+    """The allowed values of an enum key (``("none", "low", "high")``), or ``()`` for free values."""
+    annotation = Answers.model_fields[key].annotation
+    for member in get_args(annotation):
+        values = get_args(member)
+        if values and all(isinstance(v, str) for v in values):
+            return values
+    return ()
+
+
+# --- loading answers ------------------------------------------------------------------------------
+
+
+def load_answers(source: Answers | dict[str, Any] | str | Path | None) -> Answers:
+    """Accept an ``Answers``, a dict, or the path of a YAML file; errors name the file and the key."""
+    if source is None:
+        return Answers()
+    if isinstance(source, Answers):
+        return source
+    if isinstance(source, dict):
+        return _answers_from_mapping(source, file=None)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        data = read_yaml(path)
+        return _answers_from_mapping(data, file=str(path))
+    raise InputError(f"answers must be a dict, an Answers or a YAML path, not {type(source).__name__}")
+
+
+def answers_from_text(text: str, source: str = "<answers>") -> Answers:
+    """Parse answers from YAML text (the terminal app's load, tests)."""
+    return _answers_from_mapping(parse_yaml(text, source), file=source)
+
+
+def _answers_from_mapping(data: Any, file: str | None) -> Answers:
+    if data is None:
+        return Answers()
+    if not isinstance(data, dict):
+        raise InputError(
+            f"expected a mapping of questionnaire keys to answers, got {type(data).__name__}", file=file
+        )
+    data = {key: _scalar_to_list(key, value) for key, value in data.items()}
+    try:
+        return Answers.model_validate(data)
+    except ValidationError as exc:
+        raise InputErrors(errors_from_validation(exc, Answers, file=file, entry=None)) from None
+
+
+def _scalar_to_list(key: str, value: Any) -> Any:
+    # "languages: fr" is what people write for one language; accept it as ["fr"].
+    if key in ("languages", "allowed_licences") and isinstance(value, str):
+        return [part for part in re.split(r"[,\s]+", value) if part]
+    return value
+
+
+def dump_answers(answers: Answers) -> str:
+    """YAML text of the answered keys, in questionnaire order, readable and reloadable."""
+    import yaml
+
+    data = {k: list(v) if isinstance(v, tuple) else v for k, v in answers.answered().items()}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+# --- question texts -------------------------------------------------------------------------------
+
+QUESTIONS_FILE = PACKAGE_DIR / "data" / "questions.yaml"
+LANGUAGES_FILE = PACKAGE_DIR / "data" / "languages.yaml"
+
+
+class Question(BaseModel):
+    """How one key is asked: its group, label, help and choice labels in English and French."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    group: Literal["use_case", "knowledge", "constraints", "team"]
+    widget: Literal["select", "multi", "integer", "boolean"]
+    label: LocalizedText
+    help: LocalizedText
+    choices: dict[str, LocalizedText] = Field(default_factory=dict, description="Label of each allowed value.")
+    minimum: int | None = None
+    maximum: int | None = None
+    example: Any = None
+
+
+class QuestionBook(BaseModel):
+    """All questions, in the order they are asked, plus group titles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    groups: dict[str, LocalizedText]
+    questions: list[Question]
+
+    def get(self, key: str) -> Question:
+        for question in self.questions:
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+
+@lru_cache(maxsize=1)
+def load_questions() -> QuestionBook:
+    """The shipped question texts, checked against ``Answers`` so the two can never drift apart."""
+    file = str(QUESTIONS_FILE)
+    book = validate(QuestionBook, read_yaml(QUESTIONS_FILE), file=file)
+    keys = [q.key for q in book.questions]
+    problems: list[InputError] = []
+    for missing in sorted(set(QUESTION_KEYS) - set(keys)):
+        problems.append(InputError("no question for this questionnaire key", file=file, entry=missing))
+    for question in book.questions:
+        if question.key not in QUESTION_KEYS:
+            problems.append(InputError("not a questionnaire key", file=file, entry=question.key, field="key"))
+            continue
+        expected = set(choices_of(question.key))
+        if question.widget == "select" and set(question.choices) != expected:
+            problems.append(
+                InputError(
+                    f"choices {sorted(question.choices)} differ from the allowed values {sorted(expected)}",
+                    file=file,
+                    entry=question.key,
+                    field="choices",
+                )
+            )
+    if len(keys) != len(set(keys)):
+        problems.append(InputError("a key is asked twice", file=file))
+    if problems:
+        raise InputErrors(problems)
+    return book
+
+
+@lru_cache(maxsize=1)
+def language_names() -> dict[str, LocalizedText]:
+    """Languages offered in pickers, with their names in English and French (ISO 639-1 order)."""
+    data = read_yaml(LANGUAGES_FILE)
+    return {code: validate(LocalizedText, names, file=str(LANGUAGES_FILE), entry=code) for code, names in data["offered"].items()}
+
+
+@lru_cache(maxsize=1)
+def language_codes() -> frozenset[str]:
+    """Every ISO 639-1 code, for validating ``languages``."""
+    data = read_yaml(LANGUAGES_FILE)
+    return frozenset(data["iso639_1"])

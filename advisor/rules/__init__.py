@@ -1,0 +1,1 @@
+"""The knowledge base (YAML under kb/) and the engine that evaluates it."""

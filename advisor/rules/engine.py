@@ -1,0 +1,182 @@
+"""Evaluate the knowledge base over a set of facts, in one flat, deterministic pass.
+
+The order of play is fixed and explained in every result:
+1. gates, in file order: the first that fires settles the approach;
+2. vetoes: every one that fires removes approaches;
+3. scores: the points of every fired score rule are summed per approach, on top of base scores;
+   the best remaining approach wins, a tie going to the simpler one (APPROACHES order);
+4. advice rules add technique details to the plan of the approaches they apply to.
+
+Conditions use three-valued (Kleene) logic: a fact that was not answered is *unknown*, and a rule
+whose condition is unknown is reported as not evaluated, with the facts it lacked, instead of
+being silently treated as false. Every rule appears in the trace with the facts it read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from advisor.rules.schema import APPROACHES, AllOf, AnyOf, Approach, Condition, Leaf, NotOf, Rule, ThresholdRef
+
+Outcome = Literal["fired", "not_fired", "not_evaluated", "not_reached"]
+
+
+class LeafTrace(BaseModel):
+    """One test as evaluated: the fact, what it was compared with, its value, the result."""
+
+    fact: str
+    op: str
+    value: Any = None
+    actual: Any = None
+    result: bool | None = Field(description="True, False, or None when the fact is unknown.")
+
+
+class RuleTrace(BaseModel):
+    """One rule as evaluated."""
+
+    id: str
+    kind: str
+    outcome: Outcome
+    applied: bool = Field(description="Whether the rule's effect counted in the decision.")
+    facts: dict[str, Any] = Field(default_factory=dict, description="Facts the rule read, with their values.")
+    missing: list[str] = Field(default_factory=list, description="Unknown facts that left it not evaluated.")
+    tests: list[LeafTrace] = Field(default_factory=list, description="Each test of the condition.")
+
+
+class Evaluation(BaseModel):
+    """The outcome of one pass: the approach and how it was reached."""
+
+    approach: Approach
+    decided_by: str = Field(description="Id of the gate that settled it, or 'scores'.")
+    scores: dict[Approach, int]
+    excluded: dict[Approach, list[str]] = Field(description="Approach -> ids of the vetoes that removed it.")
+    gate_alternatives: list[Approach] = Field(default_factory=list)
+    trace: list[RuleTrace]
+
+
+def evaluate(
+    rules: list[Rule], facts: dict[str, Any], thresholds: dict[str, float], base_scores: dict[Approach, int]
+) -> Evaluation:
+    """One pass over ``rules`` (already validated and ordered: gates first, in file order)."""
+    trace: list[RuleTrace] = []
+    gate: Rule | None = None
+    scores: dict[Approach, int] = {a: base_scores.get(a, 0) for a in APPROACHES}
+    excluded: dict[Approach, list[str]] = {}
+    fired_advice: list[tuple[RuleTrace, Rule]] = []
+    for rule in rules:
+        if rule.kind == "gate" and gate is not None:
+            trace.append(RuleTrace.model_construct(id=rule.id, kind=rule.kind, outcome="not_reached", applied=False,
+                                                   facts={}, missing=[], tests=[]))
+            continue
+        tests: list[LeafTrace] = []
+        result = _condition(rule.when, facts, thresholds, tests)
+        outcome: Outcome = "fired" if result is True else "not_fired" if result is False else "not_evaluated"
+        applied = outcome == "fired" and rule.kind != "advice"
+        if outcome == "fired":
+            if rule.kind == "gate":
+                gate = rule
+            elif rule.kind == "veto":
+                for approach in rule.then.exclude:
+                    excluded.setdefault(approach, []).append(rule.id)
+            elif rule.kind == "score":
+                for approach, points in rule.then.score.items():
+                    scores[approach] += points
+        entry = RuleTrace.model_construct(
+            id=rule.id,
+            kind=rule.kind,
+            outcome=outcome,
+            applied=applied,
+            facts={t.fact: t.actual for t in tests},
+            missing=sorted({t.fact for t in tests if t.result is None}) if result is None else [],
+            tests=tests,
+        )
+        trace.append(entry)
+        if rule.kind == "advice" and outcome == "fired":
+            fired_advice.append((entry, rule))
+    if gate is not None:
+        approach: Approach = gate.then.decide  # type: ignore[assignment]
+        decided_by = gate.id
+        gate_alternatives = [a for a in gate.then.alternatives if a not in excluded]
+    else:
+        approach = best_approach(scores, excluded)
+        decided_by = "scores"
+        gate_alternatives = []
+    for entry, rule in fired_advice:  # advice counts only for the plan that was chosen
+        entry.applied = approach in rule.then.applies_to
+    return Evaluation.model_construct(
+        approach=approach,
+        decided_by=decided_by,
+        scores=scores,
+        excluded=excluded,
+        gate_alternatives=gate_alternatives,
+        trace=trace,
+    )
+
+
+def best_approach(scores: dict[Approach, int], excluded: dict[Approach, Any]) -> Approach:
+    """Highest score among approaches not excluded; ties go to the simpler approach."""
+    remaining = [a for a in APPROACHES if a not in excluded] or ["prompting"]
+    return max(remaining, key=lambda a: (scores[a], -APPROACHES.index(a)))  # type: ignore[return-value]
+
+
+def _condition(cond: Condition, facts: dict[str, Any], thresholds: dict[str, float], out: list[LeafTrace]) -> bool | None:
+    if isinstance(cond, Leaf):
+        value = _resolve(cond.value, thresholds)
+        actual = facts.get(cond.fact)
+        result = _test(cond.op, actual, value)
+        out.append(LeafTrace.model_construct(fact=cond.fact, op=cond.op, value=value, actual=actual, result=result))
+        return result
+    if isinstance(cond, AllOf):
+        results = [_condition(child, facts, thresholds, out) for child in cond.all]
+        if False in results:
+            return False
+        return None if None in results else True
+    if isinstance(cond, AnyOf):
+        results = [_condition(child, facts, thresholds, out) for child in cond.any]
+        if True in results:
+            return True
+        return None if None in results else False
+    if isinstance(cond, NotOf):
+        inner = _condition(cond.not_, facts, thresholds, out)
+        return None if inner is None else not inner
+    raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover - the schema forbids it
+
+
+def _resolve(value: Any, thresholds: dict[str, float]) -> Any:
+    if isinstance(value, ThresholdRef):
+        return thresholds[value.threshold]
+    if isinstance(value, list):
+        return [_resolve(item, thresholds) for item in value]
+    return value
+
+
+def _test(op: str, actual: Any, value: Any) -> bool | None:
+    if op == "is_set":
+        return actual is not None
+    if op == "is_unset":
+        return actual is None
+    if actual is None:
+        return None
+    if op == "eq":
+        return actual == value
+    if op == "ne":
+        return actual != value
+    if op == "in":
+        return actual in value
+    if op == "not_in":
+        return actual not in value
+    if op == "lt":
+        return actual < value
+    if op == "le":
+        return actual <= value
+    if op == "gt":
+        return actual > value
+    if op == "ge":
+        return actual >= value
+    if op == "between":
+        return value[0] <= actual <= value[1]
+    if op == "contains":
+        return value in actual
+    raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the schema forbids it
