@@ -1,0 +1,605 @@
+"""The smoke test: load a model the way the team will run it, generate, and measure it for real.
+
+An estimate is a promise; this keeps it. :func:`smoke_test` runs :mod:`advisor.smoke_child` in a
+fresh interpreter that leads its own process group, waits at most ``timeout_s``, and turns whatever
+happens there (a result, an out-of-memory, a crash, a hang) into a :class:`SmokeResult`. Nothing
+that goes wrong in the child can take the caller down: a hang is ended by killing the whole group,
+a crash is reported with the signal that ended it.
+
+This module imports neither torch, transformers nor accelerate; only the child does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.smoke_child import MARKER, scrub_secrets
+
+DEFAULT_TIMEOUT_S = 900.0
+"""Whole-run limit, download included. Loading 140 GB of bf16 weights (a 70B) from an NVMe at
+~1-2 GB/s takes 1-2 minutes and a 15 GB download at 100 MB/s takes under 3; 15 minutes leaves
+room for both on a slow disk or link while still ending a run that hangs."""
+
+STDERR_TAIL_BYTES = 64 * 1024
+"""How much of the child's stderr is kept for crash reports: tracebacks fit, megabytes of noise
+do not fill the caller's memory (reliability.md section 4.1: cap captured output)."""
+
+POLL_S = 0.5
+"""How often the reader wakes without output, to notice the child's exit or the deadline."""
+
+EXIT_DRAIN_S = 1.0
+"""After the child exits, how long output still in the pipes is read before its group is killed."""
+
+CRASH_TAIL_LINES = 12
+"""Lines of the child's stderr quoted in a crashed/failed message."""
+
+LOCAL_LADDER: tuple[str, ...] = ("fp32", "bf16", "int8", "nf4")
+"""Quantizations the fallback walks, biggest first, until advisor.memory's ladder is available.
+Only formats transformers can apply to an unquantized checkpoint on the fly are on it."""
+
+TRANSFORMERS_ON_THE_FLY = frozenset({"fp32", "fp16", "bf16", "int8", "nf4", "nf4-dq"})
+"""Names the child can realise from plain weights (dtype cast or bitsandbytes); GPTQ/AWQ/GGUF need
+a checkpoint already in that format, so the fallback skips them."""
+
+NEEDS_CUDA = frozenset({"int8", "nf4", "nf4-dq"})
+"""bitsandbytes formats: the child refuses them without a CUDA GPU."""
+
+ErrorCode = Literal[
+    "gated-needs-token",
+    "not-found",
+    "offline-not-cached",
+    "bin-weights-only",
+    "needs-remote-code",
+    "timeout",
+    "crashed",
+    "out-of-memory",
+    "missing-dependency",
+    "cuda-required",
+    "unsupported-quantization",
+    "unsupported-model",
+    "hub-error",
+    "failed",
+]
+Verdict = Literal["fits", "does-not-fit", "could-not-run"]
+Progress = Callable[[str, "str | None"], None]
+
+
+class SmokeError(BaseModel):
+    """Why a smoke test did not pass, in words a person can act on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: ErrorCode = Field(description="Stable identifier, for programs and tests.")
+    message: str = Field(description="What happened; Hub tokens are masked.")
+    hint: str | None = Field(None, description="What to do about it.")
+
+
+class SmokeAttempt(BaseModel):
+    """One child run; the fallback makes several, biggest quantization first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantization: str | None = Field(description="Quantization asked for (None: the child's default).")
+    verdict: Verdict
+    error_code: ErrorCode | None = None
+    peak_memory_bytes: int | None = None
+    seconds: float = Field(description="Wall time of this child, start to end.")
+
+
+class SmokeResult(BaseModel):
+    """What loading and running the model really took, next to what was estimated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool = Field(description="True when the model loaded and generated.")
+    verdict: Verdict = Field(
+        description="fits: it ran; does-not-fit: out of memory (or a memory cap hit); "
+        "could-not-run: refused, missing, crashed or timed out, so nothing is known about the fit."
+    )
+    error: SmokeError | None = Field(None, description="Set whenever ok is False.")
+    model: str = Field(description="The Hub id or directory as given.")
+    model_path: str | None = Field(
+        None, description="The local directory actually loaded (a Hub snapshot path)."
+    )
+    revision: str | None = None
+    device: str | None = Field(None, description="Where the weights went: 'cpu', 'cuda:0', 'cuda:0,cuda:1'.")
+    quantization: str | None = Field(None, description="Quantization the last attempt loaded or tried.")
+    load_seconds: float | None = Field(None, description="from_pretrained until the weights are in place.")
+    time_to_first_token_s: float | None = Field(None, description="Prefill and first token, median of runs.")
+    tokens_per_second: float | None = Field(
+        None, description="Decode rate after the first token: (new tokens - 1) / decode time, median of runs."
+    )
+    prompt_tokens: int | None = None
+    new_tokens: int | None = Field(None, description="Tokens generated in the measured run.")
+    runs: int | None = Field(None, description="Measured generations (after one warm-up).")
+    peak_memory_bytes: int | None = Field(
+        None, description="GPU: max allocated by torch + non-torch memory, summed over GPUs; CPU: peak RSS."
+    )
+    memory_per_device: dict[str, int] = Field(default_factory=dict, description="GPU peak per device.")
+    baseline_memory_bytes: int | None = Field(
+        None, description="Held before the weights loaded: GPU used memory, or RSS with libraries imported."
+    )
+    peak_rss_bytes: int | None = Field(None, description="Peak resident memory of the child, on any device.")
+    memory_measure: str | None = Field(None, description="How peak_memory_bytes was measured.")
+    estimate_bytes: int | None = Field(None, description="The estimate's total for this quantization.")
+    compared_measured_bytes: int | None = Field(None, description="The measured side of the ratio.")
+    compared_estimate_bytes: int | None = Field(None, description="The estimated side of the ratio.")
+    measured_over_estimated: float | None = Field(
+        None, description="compared_measured_bytes / compared_estimate_bytes (1.0 = the estimate was exact)."
+    )
+    comparison: str | None = Field(None, description="What was compared with what, in words.")
+    generated_text: str | None = Field(None, description="Decoded new tokens (None without a tokenizer).")
+    generated_token_ids: list[int] = Field(default_factory=list)
+    attempts: list[SmokeAttempt] = Field(default_factory=list, description="Every child run, in order.")
+    notes: list[str] = Field(default_factory=list, description="What the run assumed or could not do.")
+    seconds: float | None = Field(None, description="Wall time of all attempts.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a child
+
+
+@dataclass
+class ChildOutcome:
+    """What came back from one child: its last result event, how it ended, its stderr tail."""
+
+    result: dict[str, Any] | None
+    returncode: int | None
+    timed_out: bool
+    stderr_tail: str
+    seconds: float
+    garbage: list[str] = field(default_factory=list)
+
+
+def child_command(request: dict[str, Any]) -> list[str]:
+    """argv of the child. Tests replace this to run fake children; nothing secret goes in argv."""
+    return [sys.executable, "-m", "advisor.smoke_child", json.dumps(request)]
+
+
+def run_child(
+    argv: Sequence[str],
+    *,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> ChildOutcome:
+    """Run ``argv`` in a new session, read protocol lines as they come, kill the group on timeout.
+
+    stdout and stderr are read together with a selector so neither pipe can fill and block the
+    child; stderr keeps only its tail. Whatever happens, the process group is killed before
+    returning, so helpers the child started cannot outlive it.
+    """
+    started = time.monotonic()
+    deadline = started + timeout_s
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    result: dict[str, Any] | None = None
+    garbage: list[str] = []
+    stdout_buffer = b""
+    stderr_tail = b""
+    timed_out = False
+    selector = selectors.DefaultSelector()
+    assert proc.stdout is not None and proc.stderr is not None
+    selector.register(proc.stdout, selectors.EVENT_READ, "out")
+    selector.register(proc.stderr, selectors.EVENT_READ, "err")
+    drain_until: float | None = None
+    try:
+        while selector.get_map():
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = True
+                break
+            if drain_until is None and proc.poll() is not None:
+                # The child is gone; a helper it left behind may still hold the pipes open.
+                drain_until = now + EXIT_DRAIN_S
+            if drain_until is not None and now >= drain_until:
+                break
+            wait = min(deadline, drain_until or deadline) - now
+            for key, _ in selector.select(timeout=min(wait, POLL_S)):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                if key.data == "err":
+                    stderr_tail = (stderr_tail + chunk)[-STDERR_TAIL_BYTES:]
+                    continue
+                stdout_buffer += chunk
+                *lines, stdout_buffer = stdout_buffer.split(b"\n")
+                for line in lines:
+                    event = _parse_line(line, garbage)
+                    if event is None:
+                        continue
+                    if event.get("event") == "result":
+                        result = event
+                    elif on_event is not None:
+                        on_event(event)
+        if stdout_buffer:
+            event = _parse_line(stdout_buffer, garbage)
+            if event is not None and event.get("event") == "result":
+                result = event
+        if not timed_out:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+    finally:
+        selector.close()
+        _kill_group(proc)
+        proc.stdout.close()
+        proc.stderr.close()
+    return ChildOutcome(
+        result=result,
+        returncode=proc.returncode,
+        timed_out=timed_out,
+        stderr_tail=scrub_secrets(stderr_tail.decode("utf-8", errors="replace")),
+        seconds=time.monotonic() - started,
+        garbage=garbage,
+    )
+
+
+def _parse_line(line: bytes, garbage: list[str]) -> dict[str, Any] | None:
+    text = line.decode("utf-8", errors="replace").strip()
+    if not text:
+        return None
+    if text.startswith(MARKER.strip()):
+        try:
+            event = json.loads(text[len(MARKER.strip()) :])
+        except ValueError:
+            event = None
+        if isinstance(event, dict):
+            return event
+    if len(garbage) < 20:
+        garbage.append(scrub_secrets(text[:200]))
+    return None
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's whole process group (it leads it: start_new_session), then reap it."""
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    elif proc.poll() is None:  # pragma: no cover - no process groups to kill outside POSIX
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+def _signal_name(returncode: int) -> str:
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def outcome_error(outcome: ChildOutcome, timeout_s: float) -> SmokeError | None:
+    """The error for a child that gave no valid result: timeout, or crashed with its cause named."""
+    if outcome.timed_out:
+        return SmokeError(
+            code="timeout",
+            message=f"the smoke test did not finish within {timeout_s:g} s; its process group was killed",
+            hint="raise the timeout for a big download or a slow disk, or look for a hang in the log",
+        )
+    if outcome.result is not None:
+        return None
+    code = outcome.returncode
+    tail = "\n".join(outcome.stderr_tail.strip().splitlines()[-CRASH_TAIL_LINES:])
+    if code is not None and code < 0:
+        name = _signal_name(code)
+        why = " (often the kernel's out-of-memory killer)" if name == "SIGKILL" else ""
+        message = f"the smoke-test process was killed by {name}{why} before reporting a result"
+    else:
+        message = f"the smoke-test process exited with code {code} without reporting a result"
+    if outcome.garbage:
+        message += f"; it printed unexpected output: {outcome.garbage[0]!r}"
+    if tail:
+        message += f"\n{tail}"
+    return SmokeError(
+        code="crashed",
+        message=scrub_secrets(message),
+        hint="run again with a smaller model or quantization; a signal like SIGSEGV points to a driver or "
+        "library fault",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The public function
+
+
+def smoke_test(
+    model: str | os.PathLike[str],
+    quantization: str | None = None,
+    max_new_tokens: int = 16,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    fallback: bool = False,
+    estimate: Any = None,
+    *,
+    memory_limit_bytes: int | None = None,
+    device: Literal["auto", "cpu", "cuda"] = "auto",
+    revision: str | None = None,
+    offline: bool | None = None,
+    runs: int = 1,
+    progress: Progress | None = None,
+) -> SmokeResult:
+    """Load ``model`` (Hub id or local directory) in a child process, generate, and measure.
+
+    ``quantization``: bf16 (default), fp16, fp32, int8 / nf4 / nf4-dq (bitsandbytes, CUDA only), or
+    the format of a pre-quantized checkpoint (GPTQ/AWQ), detected from its config.
+    ``estimate``: bytes, or a ``MemoryEstimate``, to compare with; by default
+    ``advisor.estimate_memory`` is asked for the same model, quantization and context.
+    ``fallback``: after an out-of-memory, retry one rung down the quantization ladder until
+    something fits or the ladder ends; every run is listed in ``attempts``.
+    ``memory_limit_bytes``: simulate a smaller machine. On CPU it caps the child's address space
+    (RLIMIT_AS) at its size before loading plus this amount; on CUDA it caps torch's share of each
+    GPU. A run that hits the cap reports does-not-fit.
+    ``offline``: True sets HF_HUB_OFFLINE=1 for the child; None keeps the caller's environment.
+    ``progress``: called with a step name (resolve, download, load, warm-up, generate) and a detail.
+    """
+    if max_new_tokens < 1:
+        raise ValueError("max_new_tokens must be >= 1")
+    if timeout_s <= 0:
+        raise ValueError("timeout_s must be > 0")
+    started = time.monotonic()
+    attempts: list[SmokeAttempt] = []
+    notes: list[str] = []
+    quant = quantization
+    tried: list[str] = []
+    while True:
+        result = _attempt(
+            str(model),
+            quant,
+            max_new_tokens=max_new_tokens,
+            timeout_s=max(1.0, timeout_s - (time.monotonic() - started)),
+            estimate=estimate,
+            memory_limit_bytes=memory_limit_bytes,
+            device=device,
+            revision=revision,
+            offline=offline,
+            runs=runs,
+            progress=progress,
+        )
+        attempts.append(
+            SmokeAttempt(
+                quantization=result.quantization or quant,
+                verdict=result.verdict,
+                error_code=result.error.code if result.error else None,
+                peak_memory_bytes=result.peak_memory_bytes,
+                seconds=result.seconds or 0.0,
+            )
+        )
+        tried.append(result.quantization or quant or "default")
+        if not fallback or result.error is None or result.error.code != "out-of-memory":
+            break
+        cuda = "cuda" in (result.device or "")
+        following = next_quantization(result.quantization or quant or "bf16", cuda=cuda)
+        if following is None:
+            notes.append(
+                "fallback: no smaller quantization left that this machine can load"
+                + ("" if cuda else " (int8/nf4 need a CUDA GPU)")
+                + f"; tried {', '.join(tried)}"
+            )
+            break
+        notes.append(f"fallback: {tried[-1]} ran out of memory, trying {following}")
+        quant = following
+        if progress is not None:
+            progress("fallback", following)
+    result.attempts = attempts
+    result.notes = notes + result.notes
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def next_quantization(current: str, *, cuda: bool) -> str | None:
+    """The next rung below ``current`` that the child can load here, or None when none is left."""
+    ladder = _ladder()
+    position = {"fp16": "bf16", "nf4-dq": "nf4"}.get(current, current)
+    below = ladder[ladder.index(position) + 1 :] if position in ladder else []
+    for name in below:
+        if name in TRANSFORMERS_ON_THE_FLY and (cuda or name not in NEEDS_CUDA):
+            return name
+    return None
+
+
+def _ladder() -> list[str]:
+    """advisor.memory's quantization ladder when it is there (names only), else LOCAL_LADDER."""
+    try:
+        from advisor.memory import quantization_ladder  # type: ignore[attr-defined]
+
+        rungs = [getattr(r, "name", getattr(r, "id", r)) for r in quantization_ladder()]
+        names = [str(r) for r in rungs]
+    except Exception:  # not written yet, or another signature: the local ladder is a safe default
+        return list(LOCAL_LADDER)
+    return names if "bf16" in names else list(LOCAL_LADDER)
+
+
+def _child_env(offline: bool | None) -> dict[str, str]:
+    """The caller's environment (the token stays there, never in argv), quiet and offline if asked."""
+    env = dict(os.environ)
+    if offline is True:
+        env["HF_HUB_OFFLINE"] = "1"
+    elif offline is False:
+        env.pop("HF_HUB_OFFLINE", None)
+        env.pop("TRANSFORMERS_OFFLINE", None)
+    env.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    env.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    env["PYTHONUNBUFFERED"] = "1"
+    # The child imports advisor from wherever the caller did, installed or not.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _attempt(
+    model: str,
+    quantization: str | None,
+    *,
+    max_new_tokens: int,
+    timeout_s: float,
+    estimate: Any,
+    memory_limit_bytes: int | None,
+    device: str,
+    revision: str | None,
+    offline: bool | None,
+    runs: int,
+    progress: Progress | None,
+) -> SmokeResult:
+    request = {
+        "model": model,
+        "quantization": quantization,
+        "max_new_tokens": max_new_tokens,
+        "memory_limit_bytes": memory_limit_bytes,
+        "device": device,
+        "revision": revision,
+        "runs": runs,
+    }
+
+    def on_event(event: dict[str, Any]) -> None:
+        if progress is not None and event.get("event") == "progress":
+            progress(str(event.get("step")), event.get("detail"))
+
+    outcome = run_child(
+        child_command(request), timeout_s=timeout_s, env=_child_env(offline), on_event=on_event
+    )
+    report = outcome.result or {}
+    error = outcome_error(outcome, timeout_s)
+    if error is None and not report.get("ok"):
+        raw = report.get("error") or {}
+        try:
+            error = SmokeError.model_validate(raw)
+        except ValueError:
+            error = SmokeError(code="failed", message=scrub_secrets(str(raw))[:1000])
+        if error.code == "failed" and outcome.stderr_tail.strip():
+            tail = "\n".join(outcome.stderr_tail.strip().splitlines()[-CRASH_TAIL_LINES:])
+            error.message += f"\n{tail}"
+    ok = error is None
+    verdict: Verdict = (
+        "fits" if ok else "does-not-fit" if error and error.code == "out-of-memory" else "could-not-run"
+    )
+    result = SmokeResult(
+        ok=ok,
+        verdict=verdict,
+        error=error,
+        model=model,
+        revision=revision,
+        model_path=report.get("model_path"),
+        device=report.get("device"),
+        quantization=report.get("quantization") or quantization,
+        load_seconds=report.get("load_seconds"),
+        time_to_first_token_s=report.get("time_to_first_token_s"),
+        tokens_per_second=report.get("tokens_per_second"),
+        prompt_tokens=report.get("prompt_tokens"),
+        new_tokens=report.get("new_tokens"),
+        runs=report.get("runs"),
+        peak_memory_bytes=report.get("peak_memory_bytes"),
+        memory_per_device=report.get("memory_per_device") or {},
+        baseline_memory_bytes=report.get("baseline_memory_bytes"),
+        peak_rss_bytes=report.get("peak_rss_bytes"),
+        memory_measure=report.get("memory_measure"),
+        generated_text=report.get("generated_text"),
+        generated_token_ids=report.get("generated_token_ids") or [],
+        notes=[scrub_secrets(str(n)) for n in report.get("notes") or []],
+        seconds=outcome.seconds,
+    )
+    if result.verdict != "could-not-run":
+        _compare(result, report, estimate, max_new_tokens)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Measured against estimated
+
+
+def _compare(result: SmokeResult, report: dict[str, Any], estimate: Any, max_new_tokens: int) -> None:
+    """Fill the estimate fields and the ratio, saying what was compared with what."""
+    total, overhead = _estimate_parts(estimate)
+    if total is None:
+        total, overhead = _ask_estimator(result, report, max_new_tokens)
+    if total is None:
+        return
+    result.estimate_bytes = total
+    if result.peak_memory_bytes is None:
+        return
+    on_gpu = "cuda" in (result.device or "")
+    if on_gpu:
+        measured, estimated = result.peak_memory_bytes, total
+        result.comparison = f"GPU peak ({result.memory_measure}) against the whole estimate"
+    else:
+        baseline = result.baseline_memory_bytes or 0
+        measured = max(0, result.peak_memory_bytes - baseline)
+        estimated = total - (overhead or 0)
+        result.comparison = (
+            "CPU: peak RSS minus the RSS before loading the weights (interpreter, torch, transformers, "
+            "tokenizer) against the estimate minus its GPU runtime overhead"
+            + ("" if overhead else " (the estimate gave no overhead to remove)")
+        )
+    if not result.ok:
+        result.comparison += "; the run stopped at the out-of-memory, so the measured side is a lower bound"
+    if estimated > 0:
+        result.compared_measured_bytes = int(measured)
+        result.compared_estimate_bytes = int(estimated)
+        result.measured_over_estimated = measured / estimated
+
+
+def _estimate_parts(estimate: Any) -> tuple[int | None, int | None]:
+    """(total, runtime overhead) from bytes, a MemoryEstimate-like object, or its dict form."""
+    if estimate is None:
+        return None, None
+    if isinstance(estimate, (int, float)):
+        return int(estimate), None
+    if isinstance(estimate, dict):
+        total = estimate.get("total_bytes")
+        breakdown = estimate.get("breakdown") or {}
+    else:
+        total = getattr(estimate, "total_bytes", None)
+        breakdown = getattr(estimate, "breakdown", None) or {}
+    if not isinstance(breakdown, dict):
+        breakdown = getattr(breakdown, "__dict__", {}) or {}
+    overhead = breakdown.get("overhead")
+    return (int(total) if total is not None else None), (int(overhead) if overhead is not None else None)
+
+
+def _ask_estimator(
+    result: SmokeResult, report: dict[str, Any], max_new_tokens: int
+) -> tuple[int | None, int | None]:
+    """advisor.estimate_memory for what actually ran: its config, quantization and context length."""
+    try:
+        from advisor.memory import estimate_memory  # type: ignore[attr-defined]
+    except ImportError:
+        result.notes.append("no estimate: advisor.memory is not available")
+        return None, None
+    source: Any = (
+        result.model_path if result.model_path and os.path.isdir(result.model_path) else report.get("config")
+    )
+    if source is None:
+        return None, None
+    context = (result.prompt_tokens or 0) + max_new_tokens
+    try:
+        estimate = estimate_memory(
+            source,
+            quantization=result.quantization or "bf16",
+            context_tokens=max(1, context),
+            batch_size=1,
+            mode="inference",
+        )
+    except Exception as exc:  # the estimator may not know an exotic architecture
+        result.notes.append(f"no estimate: {type(exc).__name__}: {scrub_secrets(str(exc))[:200]}")
+        return None, None
+    return _estimate_parts(estimate)

@@ -1,0 +1,749 @@
+"""The child side of the smoke test: resolve, check, load, generate and measure, in its own process.
+
+Run as ``python -m advisor.smoke_child REQUEST_JSON`` by :mod:`advisor.smoke`, never imported by the
+caller for its work. A fresh interpreter (rather than a ``multiprocessing`` fork) is deliberate: a
+forked child inherits any CUDA context of the parent and cannot use CUDA; ``HF_HUB_OFFLINE`` must be
+in the environment *before* huggingface_hub is imported (it is read once, at import); the child is
+the leader of its own process group so the parent can kill it and any helper it spawned with one
+``killpg``; and an out-of-memory, a CUDA "sticky" error or a segfault in bitsandbytes can only be
+survived by the process that did not have it.
+
+Protocol: the child moves the real stdout aside at start and points file descriptor 1 at stderr, so
+whatever libraries print never mixes with the protocol. On the kept stdout it writes only lines
+``MARKER + JSON``: ``{"event": "progress", "step": ...}`` while working, then exactly one
+``{"event": "result", ...}``. Anything else, or nothing, means the child crashed.
+
+This module imports only the standard library at top level; torch, transformers and
+huggingface_hub are imported inside the steps, after the refusals that need none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+MARKER = "@@advisor-smoke@@ "
+"""Prefix of every protocol line on the child's stdout."""
+
+PROMPT = "Reply with one short sentence: what is a language model?"
+"""The fixed prompt, so runs of different models and machines compare like with like."""
+
+FALLBACK_PROMPT_LENGTH = 16
+"""Prompt length in tokens for a model directory without a tokenizer (fixed ids are fed instead)."""
+
+WARMUP_NEW_TOKENS = 2
+"""New tokens of the warm-up generation: enough to run prefill and one decode step, which pays
+lazy CUDA module loading, cuBLAS initialisation and kernel selection before timing starts
+(reliability.md section 4.4, after optimum-benchmark's warm-up runs)."""
+
+# Files a Hub snapshot needs for a transformers load: configs, safetensors shards and their index,
+# tokenizer files. Never *.py (remote code) nor *.bin/*.pt (pickles).
+HUB_ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.model", "merges.txt", "*.tiktoken", "*.jinja"]
+
+PICKLE_WEIGHT_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+# Hub tokens look like hf_ followed by 30-odd letters and digits; huggingface_hub masks them as
+# token[:3] + "****" + token[-4:] (_login.py). Any run of 20+ is masked here, whatever its length.
+_TOKEN_RE = re.compile(r"hf_[A-Za-z0-9]{20,}")
+_TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")
+
+_OOM_PHRASES = (
+    "out of memory",  # torch CUDA/MPS/HPU messages, accelerate's should_reduce_batch_size
+    "can't allocate memory",  # torch DefaultCPUAllocator
+    "cannot allocate memory",  # ENOMEM from mmap/open (safetensors: "os error 12")
+    "os error 12",
+    "std::bad_alloc",
+    "failed to allocate",
+)
+
+REMOTE_CODE_CONFIG_FILES = (
+    "config.json",
+    "tokenizer_config.json",
+    "processor_config.json",
+    "preprocessor_config.json",
+)
+
+
+class SmokeFailure(Exception):
+    """A failure with a known code: it becomes the ``error`` of the result, no traceback."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+def scrub_secrets(text: str) -> str:
+    """Mask Hub tokens in ``text``: the value of the token variables and anything shaped like one."""
+    for name in _TOKEN_ENV_VARS:
+        value = os.environ.get(name)
+        if value and len(value) >= 8:
+            text = text.replace(value, "hf_****")
+    return _TOKEN_RE.sub("hf_****", text)
+
+
+class Channel:
+    """The protocol stream: the original stdout, kept away from every library's prints."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        self._fd = os.dup(1)
+        os.dup2(2, 1)  # C and Python writes to fd 1 now land on stderr
+        sys.stdout = sys.stderr
+        self._file = os.fdopen(self._fd, "w", buffering=1, encoding="utf-8")
+
+    def send(self, event: dict[str, Any]) -> None:
+        self._file.write(MARKER + json.dumps(event, default=str) + "\n")
+        self._file.flush()
+
+    def progress(self, step: str, detail: str | None = None) -> None:
+        self.send({"event": "progress", "step": step, "detail": detail})
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution and refusals (no torch, no transformers)
+
+
+def check_remote_code(directory: Path) -> None:
+    """Refuse a model whose configs name custom code (``auto_map``) before anything reads them.
+
+    transformers would refuse too with ``trust_remote_code=False``, but only after importing
+    itself and parsing the config; refusing here is faster, clearer and does not depend on how a
+    future version treats ``auto_map``.
+    """
+    for name in REMOTE_CODE_CONFIG_FILES:
+        file = directory / name
+        if not file.is_file():
+            continue
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SmokeFailure("failed", f"{name} is not valid JSON: {exc}") from None
+        if isinstance(data, dict) and data.get("auto_map"):
+            classes = ", ".join(sorted(str(v) for v in _flatten(data["auto_map"])))
+            raise SmokeFailure(
+                "needs-remote-code",
+                f"the model needs remote code: {name} maps to custom classes ({classes}); "
+                "the smoke test never runs code shipped with a model (trust_remote_code=False)",
+                "use a checkpoint whose architecture transformers supports natively, or read the code "
+                "and run it yourself outside the advisor",
+            )
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [item for v in value.values() for item in _flatten(v)]
+    if isinstance(value, (list, tuple)):
+        return [item for v in value for item in _flatten(v)]
+    return [value]
+
+
+def check_weight_files(names: list[str], where: str) -> None:
+    """Require safetensors weights; a pickle-only model is refused without being opened."""
+    base_names = [name.rsplit("/", 1)[-1] for name in names]
+    if any(name.endswith(".safetensors") for name in base_names):
+        return
+    pickles = sorted(name for name in base_names if name.endswith(PICKLE_WEIGHT_SUFFIXES))
+    if pickles:
+        raise SmokeFailure(
+            "bin-weights-only",
+            f"{where} has only .bin weights ({', '.join(pickles[:3])}) (safetensors required): pickle "
+            "files can run arbitrary code when loaded",
+            "convert the checkpoint to safetensors (transformers save_pretrained does) or pick a repo "
+            "that publishes *.safetensors",
+        )
+    raise SmokeFailure("not-found", f"{where} has no weights (no *.safetensors file)")
+
+
+def read_config(directory: Path) -> dict[str, Any]:
+    """config.json as a dict, or a not-found failure that says where it looked."""
+    file = directory / "config.json"
+    if not file.is_file():
+        raise SmokeFailure("not-found", f"{directory} has no config.json: not a transformers model directory")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SmokeFailure("failed", f"{file} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SmokeFailure("failed", f"{file} does not hold a JSON object")
+    return data
+
+
+def resolve_local(path: Path) -> tuple[Path, dict[str, Any]]:
+    """Check a local model directory: config, no remote code, safetensors weights."""
+    config = read_config(path)
+    check_remote_code(path)
+    check_weight_files([p.name for p in path.iterdir() if p.is_file()], str(path))
+    return path, config
+
+
+def resolve_hub(repo_id: str, revision: str | None, channel: Channel) -> tuple[Path, dict[str, Any]]:
+    """Fetch config.json first, refuse early, then download only safe files to an explicit snapshot.
+
+    Loading from the returned absolute snapshot path (not the repo id) means a local folder that
+    happens to be named like the repo can never be picked up instead.
+    """
+    from huggingface_hub import HfApi, constants, hf_hub_download, snapshot_download
+
+    channel.progress("resolve", repo_id)
+    config_file = Path(hf_hub_download(repo_id, "config.json", revision=revision))
+    snapshot = config_file.parent
+    config = read_config(snapshot)
+    if config.get("auto_map"):
+        check_remote_code(snapshot)
+    if constants.HF_HUB_OFFLINE:
+        names = [str(p.relative_to(snapshot)) for p in snapshot.rglob("*") if p.is_file()]
+        if not any(n.endswith(".safetensors") for n in names) and not any(
+            n.endswith(PICKLE_WEIGHT_SUFFIXES) for n in names
+        ):
+            raise SmokeFailure(
+                "offline-not-cached",
+                f"{repo_id}: offline (HF_HUB_OFFLINE=1) and its weights are not in the cache "
+                f"({constants.HF_HUB_CACHE}); only config.json is",
+                "download it once with network access, or unset HF_HUB_OFFLINE",
+            )
+    else:
+        names = HfApi().list_repo_files(repo_id, revision=revision)
+    check_weight_files(names, repo_id)
+    channel.progress("download", repo_id)
+    path = Path(snapshot_download(repo_id, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS))
+    check_remote_code(path)  # tokenizer_config.json arrives with the snapshot
+    return path, config
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and measuring (torch, transformers)
+
+
+def import_runtime() -> tuple[Any, Any]:
+    """torch and transformers, or a missing-dependency failure naming the extra to install."""
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        raise SmokeFailure(
+            "missing-dependency",
+            f"the smoke test needs torch and transformers ({missing} is not installed)",
+            'pip install "llm-advisor[smoke]"',
+        ) from None
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    return torch, transformers
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+PREQUANTIZED_NAMES = {"gptq": "gptq-int{bits}", "awq": "awq-int{bits}", "mxfp4": "mxfp4", "fp8": "fp8"}
+DTYPE_NAMES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+BNB_NAMES = ("int8", "nf4", "nf4-dq")
+
+
+def plan_quantization(
+    requested: str | None, config: dict[str, Any], cuda: bool, torch: Any, transformers: Any
+) -> tuple[str, dict[str, Any]]:
+    """The quantization label to report and the ``from_pretrained`` arguments that realise it."""
+    pre = config.get("quantization_config")
+    if isinstance(pre, dict) and pre.get("quant_method"):
+        method = str(pre["quant_method"]).lower()
+        bits = pre.get("bits", 4)
+        label = PREQUANTIZED_NAMES.get(method, method).format(bits=bits)
+        if method == "bitsandbytes":
+            label = "nf4" if pre.get("load_in_4bit") else "int8"
+        if requested not in (None, label):
+            raise SmokeFailure(
+                "unsupported-quantization",
+                f"the checkpoint is already quantized ({label}); it cannot be loaded as {requested}",
+                f"run it as {label}, or smoke-test the unquantized base model",
+            )
+        _require_prequantized_runtime(method, cuda)
+        return label, {"dtype": "auto"}
+    quant = requested or "bf16"
+    if quant in DTYPE_NAMES:
+        return quant, {"dtype": getattr(torch, DTYPE_NAMES[quant])}
+    if quant in BNB_NAMES:
+        if not cuda:
+            raise SmokeFailure(
+                "cuda-required",
+                f"{quant} (bitsandbytes) needs a CUDA GPU and none is visible",
+                "on CPU, smoke-test in bf16 or fp32; GGUF runtimes (llama.cpp, Ollama) serve CPUs",
+            )
+        if not _has_module("bitsandbytes"):
+            raise SmokeFailure(
+                "missing-dependency",
+                f"{quant} needs bitsandbytes, which is not installed",
+                "pip install bitsandbytes",
+            )
+        compute = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        if quant == "int8":
+            bnb = transformers.BitsAndBytesConfig(load_in_8bit=True)
+        else:
+            bnb = transformers.BitsAndBytesConfig(
+                load_in_4bit=True,
+                bnb_4bit_quant_type="nf4",
+                bnb_4bit_compute_dtype=compute,
+                bnb_4bit_use_double_quant=quant == "nf4-dq",
+            )
+        return quant, {"dtype": compute, "quantization_config": bnb}
+    if quant.startswith("gguf"):
+        raise SmokeFailure(
+            "unsupported-quantization",
+            f"{quant} is a GGUF format: it runs in llama.cpp or Ollama, not in transformers",
+            "smoke-test the same model in bf16 (or nf4 on a GPU) to check the architecture loads",
+        )
+    if quant.split("-")[0] in ("gptq", "awq", "mxfp4", "fp8"):
+        raise SmokeFailure(
+            "unsupported-quantization",
+            f"{quant} needs a checkpoint already quantized that way; this one has no quantization_config",
+            "point the smoke test at the quantized repo (often named ...-GPTQ-Int4 or ...-AWQ)",
+        )
+    raise SmokeFailure("unsupported-quantization", f"unknown quantization {quant!r}")
+
+
+def _require_prequantized_runtime(method: str, cuda: bool) -> None:
+    needs = {"gptq": ("optimum", "gptqmodel"), "awq": ("gptqmodel",), "bitsandbytes": ("bitsandbytes",)}
+    for module in needs.get(method, ()):
+        if not _has_module(module):
+            raise SmokeFailure(
+                "missing-dependency",
+                f"loading a {method} checkpoint needs {module}, which is not installed",
+                f"pip install {module}",
+            )
+    if method == "bitsandbytes" and not cuda:
+        raise SmokeFailure(
+            "cuda-required", "this bitsandbytes checkpoint needs a CUDA GPU and none is visible"
+        )
+
+
+def _proc_status(key: str) -> int | None:
+    """A memory line of /proc/self/status in bytes (Linux), else None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def current_rss() -> int:
+    """Resident memory of this process now."""
+    rss = _proc_status("VmRSS")
+    if rss is not None:
+        return rss
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def reset_peak_rss() -> bool:
+    """Reset the kernel's RSS high-water mark (Linux >= 4.0: write 5 to /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process.
+
+    VmHWM belongs to this process's own address space, so it does not carry the parent's peak
+    across fork+exec the way ``ru_maxrss`` can on Linux; ``ru_maxrss`` (KiB on Linux, bytes on
+    macOS) is the fallback elsewhere.
+    """
+    hwm = _proc_status("VmHWM")
+    if hwm is not None:
+        return hwm
+    import resource
+
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(maxrss if sys.platform == "darwin" else maxrss * 1024)
+
+
+def apply_cpu_memory_cap(limit_bytes: int) -> int:
+    """Cap the address space at its current size plus ``limit_bytes`` (RLIMIT_AS); returns the cap.
+
+    Counting from the current size leaves the interpreter and libraries already loaded out of the
+    budget, so the cap reads as "memory the model may take". RLIMIT_AS counts virtual memory, so
+    it is stricter than the RSS reported as the peak.
+    """
+    import resource
+
+    size = _proc_status("VmSize") or current_rss()
+    cap = size + limit_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    return cap
+
+
+def is_out_of_memory(exc: BaseException, torch: Any = None) -> bool:
+    """Whether ``exc`` or anything in its cause chain is an out-of-memory."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, MemoryError):
+            return True
+        oom_type = getattr(torch, "OutOfMemoryError", None) if torch is not None else None
+        if oom_type is not None and isinstance(current, oom_type):
+            return True
+        text = str(current).lower()
+        if any(phrase in text for phrase in _OOM_PHRASES):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def classify_hub_error(exc: BaseException, model: str) -> SmokeFailure | None:
+    """Map huggingface_hub errors (possibly wrapped by transformers in OSError) to codes.
+
+    Gated is checked before not-found because GatedRepoError subclasses RepositoryNotFoundError
+    (huggingface_hub errors.py).
+    """
+    try:
+        from huggingface_hub import errors
+    except ImportError:  # pragma: no cover - huggingface_hub is a core dependency
+        return None
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    offline = os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
+
+    def find(kind: type[BaseException]) -> BaseException | None:
+        return next((e for e in chain if isinstance(e, kind)), None)
+
+    if find(errors.GatedRepoError):
+        return SmokeFailure(
+            "gated-needs-token",
+            f"{model} is gated: this account has not been granted access",
+            f"accept the licence at https://huggingface.co/{model}, then set HF_TOKEN or run `hf auth login`",
+        )
+    if find(errors.RepositoryNotFoundError):
+        return SmokeFailure(
+            "not-found",
+            f"{model} was not found on the Hub",
+            "check the id; a private or gated repo also answers 'not found' without a token (set HF_TOKEN)",
+        )
+    if find(errors.RevisionNotFoundError):
+        return SmokeFailure("not-found", f"{model}: the requested revision does not exist")
+    if find(errors.LocalEntryNotFoundError) or find(errors.OfflineModeIsEnabled):
+        if offline:
+            return SmokeFailure(
+                "offline-not-cached",
+                f"{model}: offline (HF_HUB_OFFLINE=1) and not in the cache",
+                "download it once with network access, or unset HF_HUB_OFFLINE",
+            )
+        return SmokeFailure(
+            "offline-not-cached",
+            f"{model}: the Hub could not be reached and the model is not in the cache",
+            "check the network or proxy, or download the model where the Hub is reachable",
+        )
+    entry = getattr(errors, "RemoteEntryNotFoundError", None) or errors.EntryNotFoundError
+    if find(entry):
+        return SmokeFailure("not-found", f"{model} has no config.json on the Hub: not a transformers model")
+    http = find(errors.HfHubHTTPError)
+    if http is not None:
+        status = getattr(getattr(http, "response", None), "status_code", None)
+        hint = "the Hub rate-limits anonymous calls: set HF_TOKEN or retry later" if status == 429 else None
+        return SmokeFailure("hub-error", f"the Hub refused the request (HTTP {status}): {http}", hint)
+    return None
+
+
+def _device_label(model: Any, cuda: bool) -> str:
+    device_map = getattr(model, "hf_device_map", None)
+    if isinstance(device_map, dict) and device_map:
+        places = sorted({str(v) for v in device_map.values()}, key=str)
+        return ",".join(p if not p.isdigit() else f"cuda:{p}" for p in places)
+    return str(getattr(model, "device", "cuda" if cuda else "cpu"))
+
+
+def _prompt_inputs(tokenizer: Any, config: dict[str, Any], torch: Any) -> tuple[dict[str, Any], str]:
+    """Tokenized prompt (chat template when the tokenizer has one) and how it was built."""
+    if tokenizer is not None:
+        if getattr(tokenizer, "chat_template", None):
+            encoded = tokenizer.apply_chat_template(
+                [{"role": "user", "content": PROMPT}],
+                add_generation_prompt=True,
+                return_tensors="pt",
+                return_dict=True,
+            )
+            return dict(encoded), "chat template"
+        return dict(tokenizer(PROMPT, return_tensors="pt")), "plain prompt"
+    vocab = int(config.get("vocab_size") or 256)
+    ids = torch.tensor([[(3 + i) % vocab for i in range(FALLBACK_PROMPT_LENGTH)]])
+    return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}, "fixed token ids (no tokenizer)"
+
+
+def _load_tokenizer(path: Path, transformers: Any, notes: list[str]) -> Any:
+    if not any(
+        (path / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
+    ):
+        notes.append("no tokenizer files: fed fixed token ids")
+        return None
+    try:
+        return transformers.AutoTokenizer.from_pretrained(str(path), trust_remote_code=False)
+    except Exception as exc:  # a broken tokenizer should not hide whether the weights fit
+        notes.append(
+            f"tokenizer could not be loaded ({type(exc).__name__}: {scrub_secrets(str(exc))[:200]}): "
+            "fed fixed token ids"
+        )
+        return None
+
+
+def _cuda_devices(torch: Any) -> list[int]:
+    return list(range(torch.cuda.device_count()))
+
+
+def _cuda_snapshot(torch: Any, devices: list[int]) -> dict[int, tuple[int, int]]:
+    """(total - free, reserved by torch) per device."""
+    out = {}
+    for d in devices:
+        free, total = torch.cuda.mem_get_info(d)
+        out[d] = (int(total - free), int(torch.cuda.memory_reserved(d)))
+    return out
+
+
+_HUB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+
+
+def looks_like_hub_id(model: str) -> bool:
+    """``owner/name`` or a legacy bare ``name``; anything path-like is not."""
+    return bool(_HUB_ID_RE.match(model)) and ".." not in model and not model.endswith((".", "-"))
+
+
+def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> None:
+    """The whole smoke test, filling ``report`` as it goes (so a failure keeps what was learnt)."""
+    notes: list[str] = report.setdefault("notes", [])
+    model = str(request["model"])
+    local = Path(model).expanduser()
+    if local.is_dir():
+        channel.progress("resolve", model)
+        path, config = resolve_local(local.resolve())
+    elif not looks_like_hub_id(model):
+        raise SmokeFailure("not-found", f"{model}: no such directory, and not a Hub id (owner/name) either")
+    else:
+        try:
+            path, config = resolve_hub(model, request.get("revision"), channel)
+        except SmokeFailure:
+            raise
+        except Exception as exc:
+            failure = classify_hub_error(exc, model)
+            if failure is None:
+                raise
+            raise failure from None
+    report["model_path"] = str(path)
+    report["config"] = config
+
+    torch, transformers = import_runtime()
+    want = request.get("device") or "auto"
+    cuda = want != "cpu" and torch.cuda.is_available()
+    report["cuda_available"] = bool(torch.cuda.is_available())
+    if want == "cuda" and not cuda:
+        raise SmokeFailure("cuda-required", "device 'cuda' was asked for and no CUDA GPU is visible")
+    report["device"] = "cuda" if cuda else "cpu"
+    quant, load_kwargs = plan_quantization(request.get("quantization"), config, cuda, torch, transformers)
+    report["quantization"] = quant
+
+    tokenizer = _load_tokenizer(path, transformers, notes)
+    inputs, prompt_kind = _prompt_inputs(tokenizer, config, torch)
+    notes.append(f"prompt: {prompt_kind}")
+    # Import the generation code and the model class before the baseline, so the baseline holds
+    # the libraries and the comparison holds only what the weights and generation add.
+    auto_config = transformers.AutoConfig.from_pretrained(str(path), trust_remote_code=False)
+    causal_lm_classes = transformers.AutoModelForCausalLM._model_mapping
+    if type(auto_config) not in causal_lm_classes:
+        raise SmokeFailure(
+            "unsupported-model",
+            f"{auto_config.model_type} has no causal-LM head in transformers {transformers.__version__}: "
+            "the smoke test generates text, so it needs a decoder model",
+        )
+    causal_lm_classes[type(auto_config)]  # imports the modeling module before the baseline
+    devices = _cuda_devices(torch) if cuda else []
+    limit = request.get("memory_limit_bytes")
+    if cuda:
+        for d in devices:
+            torch.cuda.reset_peak_memory_stats(d)
+        baseline_cuda = _cuda_snapshot(torch, devices)
+        report["baseline_memory_bytes"] = sum(used for used, _ in baseline_cuda.values())
+        load_kwargs["device_map"] = "auto"
+        if limit:
+            for d in devices:
+                total = torch.cuda.get_device_properties(d).total_memory
+                torch.cuda.set_per_process_memory_fraction(min(1.0, limit / total), d)
+            load_kwargs["max_memory"] = {d: int(limit) for d in devices}
+            notes.append(f"memory cap: {limit} bytes per GPU (torch per-process memory fraction)")
+    else:
+        report["baseline_memory_bytes"] = current_rss()
+        # Spin up the intra-op thread pool now: creating threads under a tight RLIMIT_AS can
+        # abort inside OpenMP instead of raising a catchable MemoryError.
+        torch.ones(64, 64) @ torch.ones(64, 64)
+        if limit:
+            apply_cpu_memory_cap(int(limit))
+            notes.append(f"memory cap: address space limited to {limit} bytes above the size before loading")
+        report["peak_reset"] = reset_peak_rss()
+
+    channel.progress("load", quant)
+    started = time.perf_counter()
+    model_obj = transformers.AutoModelForCausalLM.from_pretrained(
+        str(path), use_safetensors=True, trust_remote_code=False, **load_kwargs
+    )
+    model_obj.eval()
+    if cuda:
+        torch.cuda.synchronize()
+    report["load_seconds"] = time.perf_counter() - started
+    report["device"] = _device_label(model_obj, cuda)
+    first_device = model_obj.get_input_embeddings().weight.device
+    inputs = {k: v.to(first_device) for k, v in inputs.items()}
+    prompt_tokens = int(inputs["input_ids"].shape[-1])
+    report["prompt_tokens"] = prompt_tokens
+
+    pad = getattr(tokenizer, "pad_token_id", None) if tokenizer is not None else None
+    if pad is None:
+        pad = config.get("pad_token_id")
+    if pad is None:
+        eos = config.get("eos_token_id")
+        pad = eos[0] if isinstance(eos, list) and eos else eos
+    new_tokens = int(request.get("max_new_tokens") or 16)
+
+    first_token_at: list[float] = []
+
+    class FirstTokenClock(transformers.LogitsProcessor):
+        """Timestamps the first call: the logits of the first new token exist then (TTFT)."""
+
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            if not first_token_at:
+                if cuda:
+                    torch.cuda.synchronize()
+                first_token_at.append(time.perf_counter())
+            return scores
+
+    def generate(count: int) -> tuple[Any, float, float]:
+        first_token_at.clear()
+        if cuda:
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = model_obj.generate(
+                **inputs,
+                max_new_tokens=count,
+                min_new_tokens=count,
+                do_sample=False,
+                num_beams=1,
+                pad_token_id=pad if pad is not None else 0,
+                logits_processor=transformers.LogitsProcessorList([FirstTokenClock()]),
+            )
+        if cuda:
+            torch.cuda.synchronize()
+        t_end = time.perf_counter()
+        t_first = first_token_at[0] if first_token_at else t_end
+        return out, t_first - t0, t_end - t_first
+
+    channel.progress("warm-up")
+    generate(min(WARMUP_NEW_TOKENS, new_tokens))
+    channel.progress("generate", f"{new_tokens} tokens")
+    ttfts: list[float] = []
+    rates: list[float] = []
+    output = None
+    for _ in range(max(1, int(request.get("runs") or 1))):
+        output, ttft, decode_s = generate(new_tokens)
+        produced = int(output.shape[-1]) - prompt_tokens
+        ttfts.append(ttft)
+        if produced > 1 and decode_s > 0:
+            rates.append((produced - 1) / decode_s)  # vLLM's TPOT: decode steps after the first token
+    assert output is not None
+    generated = output[0, prompt_tokens:].tolist()
+    report["new_tokens"] = len(generated)
+    report["generated_token_ids"] = generated
+    report["generated_text"] = (
+        tokenizer.decode(generated, skip_special_tokens=True) if tokenizer is not None else None
+    )
+    report["time_to_first_token_s"] = statistics.median(ttfts)
+    report["tokens_per_second"] = statistics.median(rates) if rates else None
+    report["runs"] = len(ttfts)
+
+    if cuda:
+        end = _cuda_snapshot(torch, devices)
+        per_device: dict[str, int] = {}
+        for d in devices:
+            # Non-torch memory (CUDA context, cuBLAS workspaces, bitsandbytes buffers) is invisible
+            # to torch's counters: (total - free) - reserved, as vLLM's MemorySnapshot measures it.
+            # It includes other processes on the same GPU, if any.
+            non_torch = max(end[d][0] - end[d][1], baseline_cuda[d][0] - baseline_cuda[d][1], 0)
+            per_device[f"cuda:{d}"] = int(torch.cuda.max_memory_allocated(d)) + non_torch
+        report["memory_per_device"] = per_device
+        report["peak_memory_bytes"] = sum(per_device.values())
+        report["memory_measure"] = "torch.cuda.max_memory_allocated + non-torch memory, summed over GPUs"
+        report["peak_rss_bytes"] = peak_rss()
+    else:
+        report["peak_memory_bytes"] = peak_rss()
+        report["peak_rss_bytes"] = report["peak_memory_bytes"]
+        report["memory_measure"] = "peak RSS of the child process (VmHWM)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one request in (JSON argument), one result line out."""
+    args = sys.argv[1:] if argv is None else argv
+    channel = Channel()
+    if not args:
+        channel.send({"event": "result", "ok": False, "error": {"code": "failed", "message": "no request"}})
+        return 2
+    request = json.loads(args[0])
+    report: dict[str, Any] = {"notes": []}
+    error: dict[str, Any] | None = None
+    try:
+        run(request, channel, report)
+    except SmokeFailure as failure:
+        error = {"code": failure.code, "message": failure.message, "hint": failure.hint}
+    except BaseException as exc:  # the child must always answer, whatever broke
+        error = _describe(exc, request, report)
+        if error["code"] == "out-of-memory" and report.get("device") == "cpu":
+            report["peak_memory_bytes"] = report["peak_rss_bytes"] = peak_rss()
+            report["memory_measure"] = "peak RSS of the child process (VmHWM) until the failure"
+    if error is not None:
+        error["message"] = scrub_secrets(str(error["message"]))
+    result = {"event": "result", "ok": error is None, "error": error, **report}
+    channel.send(json.loads(scrub_secrets(json.dumps(result, default=str))))
+    return 0
+
+
+def _describe(exc: BaseException, request: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """Turn an unexpected exception into a coded error (out-of-memory, Hub error, or failed)."""
+    model = str(request.get("model"))
+    if is_out_of_memory(exc, sys.modules.get("torch")):
+        where = "GPU memory" if str(report.get("device", "")).startswith("cuda") else "memory"
+        quant = report.get("quantization") or request.get("quantization") or "the default precision"
+        return {
+            "code": "out-of-memory",
+            "message": f"out of memory: the model does not fit in the {where} available as {quant} "
+            f"({type(exc).__name__}: {str(exc)[:300] or 'no detail'})",
+            "hint": "try a smaller quantization (fallback walks the ladder) or a smaller model",
+        }
+    hub = classify_hub_error(exc, model)
+    if hub is not None:
+        return {"code": hub.code, "message": hub.message, "hint": hub.hint}
+    if isinstance(exc, ImportError):
+        return {
+            "code": "missing-dependency",
+            "message": f"{type(exc).__name__}: {exc}",
+            "hint": 'pip install "llm-advisor[smoke]"',
+        }
+    return {"code": "failed", "message": f"{type(exc).__name__}: {str(exc)[:1000]}", "hint": None}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
