@@ -71,7 +71,7 @@ def evaluate(
                                                    facts={}, missing=[], tests=[]))
             continue
         tests: list[LeafTrace] = []
-        result = _condition(rule.when, facts, thresholds, tests)
+        result = evaluate_condition(rule.when, facts, thresholds, tests)
         outcome: Outcome = "fired" if result is True else "not_fired" if result is False else "not_evaluated"
         applied = outcome == "fired" and rule.kind != "advice"
         if outcome == "fired":
@@ -121,7 +121,7 @@ def best_approach(scores: dict[Approach, int], excluded: dict[Approach, Any]) ->
     return max(remaining, key=lambda a: (scores[a], -APPROACHES.index(a)))  # type: ignore[return-value]
 
 
-def _condition(cond: Condition, facts: dict[str, Any], thresholds: dict[str, float], out: list[LeafTrace]) -> bool | None:
+def evaluate_condition(cond: Condition, facts: dict[str, Any], thresholds: dict[str, float], out: list[LeafTrace]) -> bool | None:
     if isinstance(cond, Leaf):
         value = _resolve(cond.value, thresholds)
         actual = facts.get(cond.fact)
@@ -129,17 +129,17 @@ def _condition(cond: Condition, facts: dict[str, Any], thresholds: dict[str, flo
         out.append(LeafTrace.model_construct(fact=cond.fact, op=cond.op, value=value, actual=actual, result=result))
         return result
     if isinstance(cond, AllOf):
-        results = [_condition(child, facts, thresholds, out) for child in cond.all]
+        results = [evaluate_condition(child, facts, thresholds, out) for child in cond.all]
         if False in results:
             return False
         return None if None in results else True
     if isinstance(cond, AnyOf):
-        results = [_condition(child, facts, thresholds, out) for child in cond.any]
+        results = [evaluate_condition(child, facts, thresholds, out) for child in cond.any]
         if True in results:
             return True
         return None if None in results else False
     if isinstance(cond, NotOf):
-        inner = _condition(cond.not_, facts, thresholds, out)
+        inner = evaluate_condition(cond.not_, facts, thresholds, out)
         return None if inner is None else not inner
     raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover - the schema forbids it
 

@@ -172,7 +172,7 @@ class Threshold(BaseModel):
     """A named number the rules compare facts with, and where the number comes from."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    value: float
+    value: int | float
     unit: str = ""
     why: str = Field(description="How the value was chosen.")
     sources: list[str] = Field(min_length=1)

@@ -1,0 +1,81 @@
+"""``advisor rules lint|explain``: check the knowledge base, and show how it decided for a use case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from advisor.commands.hardware_options import hardware_options, override_from_options
+from advisor.errors import ExitCode
+from advisor.output import print_json, stdout_console
+
+
+@click.group()
+def rules() -> None:
+    """Check the knowledge base, or show the full trace of a decision."""
+
+
+@rules.command("lint")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A knowledge base directory other than the built-in one.")
+@click.option("--json", "as_json", is_flag=True, help="Findings as JSON on stdout.")
+def lint_command(directory: Path | None, as_json: bool) -> int:
+    """Validate the rules, and report rules that can never fire, are never reached, or conflict.
+
+    Exits 0 when there is no error (warnings allowed), 3 otherwise.
+    """
+    from advisor.rules.lint import lint
+    from advisor.rules.loader import load_knowledge_base
+
+    kb = load_knowledge_base(directory)
+    findings = lint(kb)
+    errors = [f for f in findings if f.level == "error"]
+    if as_json:
+        print_json({"kb_version": kb.version, "rules": len(kb.rules),
+                    "findings": [{"level": f.level, "rule": f.rule, "message": f.message} for f in findings]})
+    else:
+        counts = {kind: sum(r.kind == kind for r in kb.rules) for kind in ("gate", "veto", "score", "advice")}
+        click.echo(f"knowledge base {kb.version}: {len(kb.rules)} rules "
+                   + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+        for finding in findings:
+            click.echo(f"{finding.level}: {finding.rule}: {finding.message}")
+        click.echo(f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    return int(ExitCode.INPUT if errors else ExitCode.OK)
+
+
+@rules.command("explain")
+@click.argument("answers_file", type=click.Path(dir_okay=False, path_type=Path))
+@hardware_options
+@click.option("--json", "as_json", is_flag=True, help="The trace as JSON on stdout.")
+@click.option("--all", "show_all", is_flag=True, help="Also list rules that did not fire.")
+def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardware: float | int | None) -> int:
+    """Print the full trace: every rule, the facts it read, fired or not, and why."""
+    from rich.table import Table
+
+    from advisor.advice import recommend
+
+    rec = recommend(answers_file, hardware=override_from_options(**hardware))
+    if as_json:
+        print_json({"approach": rec.approach, "decided_by": rec.decided_by, "scores": rec.scores,
+                    "trace": [t.model_dump(mode="json") for t in rec.trace]})
+        return int(ExitCode.OK)
+    table = Table(title=f"{rec.approach} (decided by {rec.decided_by})", show_lines=False)
+    for column in ("rule", "kind", "outcome", "facts read"):
+        table.add_column(column)
+    for entry in rec.trace:
+        if not show_all and entry.outcome in ("not_fired", "not_reached"):
+            continue
+        facts = ", ".join(f"{t.fact} {t.op} {t.value!r} -> {_mark(t.result)} ({t.actual!r})" for t in entry.tests)
+        if entry.missing:
+            facts += f"  [unanswered: {', '.join(entry.missing)}]"
+        outcome = entry.outcome + ("" if entry.applied or entry.outcome != "fired" else " (not applied)")
+        table.add_row(entry.id, entry.kind, outcome, facts)
+    console = stdout_console()
+    console.print(table)
+    console.print("scores: " + ", ".join(f"{a} {s}" for a, s in rec.scores.items()))
+    return int(ExitCode.OK)
+
+
+def _mark(result: bool | None) -> str:
+    return {True: "true", False: "false", None: "unknown"}[result]
