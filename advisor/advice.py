@@ -31,6 +31,8 @@ from advisor.rules.schema import APPROACHES, Approach, Rule
 DEFENSIBLE_MARGIN = 2
 # Derived facts point back to the question whose answer they come from.
 _FACT_TO_KEY = {"corpus_tokens": "corpus_size_pages", "rare_language": "languages"}
+# The reason given when the base scores (not a rule) decided: "start with prompting".
+BASE_SCORES_ID = "BASE-SCORES"
 _KIND_WEIGHT = {"gate": 100, "veto": 50, "score": 0, "advice": 1}
 
 
@@ -85,7 +87,7 @@ def assemble(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase, ev:
         approach=ev.approach,
         decided_by=ev.decided_by,
         reasons=_reasons(ev, rules, kb),
-        alternatives=_alternatives(ev, rules),
+        alternatives=_alternatives(ev, kb.meta.fallbacks.get(ev.approach, [])),
         follow_up_questions=_follow_ups(ev, rules, kb),
         techniques=_techniques(ev, rules, kb),
         scores=ev.scores,
@@ -115,7 +117,12 @@ def effect_text(rule: Rule) -> str:
 
 
 def _sources(rule: Rule, kb: KnowledgeBase) -> list[SourceRef]:
-    return [SourceRef(id=s, title=kb.meta.sources[s].title, locator=kb.meta.sources[s].locator) for s in rule.sources]
+    return [_source_ref(s, kb) for s in rule.sources]
+
+
+def _source_ref(source_id: str, kb: KnowledgeBase) -> SourceRef:
+    source = kb.meta.sources[source_id]
+    return SourceRef(id=source_id, title=source.title, locator=source.locator)
 
 
 def _reasons(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[Reason]:
@@ -130,7 +137,7 @@ def _reasons(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[
             return (1, 0)
         return (2, -rule.then.score.get(approach, 0))  # what backed the winner first
 
-    return [
+    reasons = [
         Reason(
             id=t.id,
             kind=t.kind,
@@ -141,6 +148,19 @@ def _reasons(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[
         )
         for t in sorted(fired, key=rank)
     ]
+    base = kb.meta.base_scores.get(approach, 0)
+    if ev.decided_by == "scores" and (base > 0 or not reasons):
+        reasons.append(
+            Reason(
+                id=BASE_SCORES_ID,
+                kind="score",
+                text=kb.meta.base_scores_why,
+                effect=", ".join(f"{a} {p:+d}" for a, p in kb.meta.base_scores.items() if p),
+                facts={},
+                sources=[_source_ref(s, kb) for s in kb.meta.base_scores_sources],
+            )
+        )
+    return reasons
 
 
 def approach_name(approach: str) -> LocalizedText:
@@ -148,7 +168,7 @@ def approach_name(approach: str) -> LocalizedText:
     return message(f"approach.{approach}")
 
 
-def _alternatives(ev: Evaluation, rules: dict[str, Rule]) -> list[Alternative]:
+def _alternatives(ev: Evaluation, fallbacks: list[Approach]) -> list[Alternative]:
     winner = ev.approach
     winner_score = ev.scores[winner]
     winner_name = approach_name(winner)
@@ -188,7 +208,7 @@ def _alternatives(ev: Evaluation, rules: dict[str, Rule]) -> list[Alternative]:
                 Alternative(
                     approach=approach,
                     status="ranked_lower",
-                    defensible=score >= winner_score - DEFENSIBLE_MARGIN,
+                    defensible=score >= winner_score - DEFENSIBLE_MARGIN or approach in fallbacks,
                     score=score,
                     rules=[],
                     why=message(key, score=score, winner_score=winner_score, approach=winner_name),

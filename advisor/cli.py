@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from advisor.errors import AdvisorError, ExitCode
+from advisor.errors import EXIT_CODE_MEANINGS, AdvisorError, ExitCode
 
 # verb -> "module:attribute"; the module is imported on first use only.
 COMMANDS: dict[str, str] = {
@@ -24,11 +24,18 @@ COMMANDS: dict[str, str] = {
     "catalog": "advisor.commands.catalog:catalog",
     "smoke": "advisor.commands.smoke:smoke",
 }
+# What `advisor --help` lists, without importing every verb's module to read its docstring.
+SHORT_HELP: dict[str, str] = {
+    "recommend": "Recommend an approach, model and quantization for a questionnaire.",
+    "rules": "Check the knowledge base, or show the full trace of a decision.",
+    "estimate": "Estimate the memory a model needs (inference or training).",
+    "detect": "Show the GPUs and memory this machine has, and what is usable.",
+    "catalog": "List, show, validate, add or refresh catalog models.",
+    "smoke": "Load a model for real, generate, and measure its memory and speed.",
+}
 
 EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
-    f"  {code.value:<3} {code.name.lower().replace('_', ' ')}: {(code.__doc__ or '').strip()}"
-    for code in ExitCode
-    if code.__doc__ and code.__doc__ != ExitCode.__doc__
+    f"  {code.value:<4}{meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
 )
 
 
@@ -37,6 +44,10 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

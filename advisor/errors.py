@@ -15,16 +15,22 @@ class ExitCode(IntEnum):
 
     OK = 0
     ERROR = 1
-    """An unexpected failure (a bug): the message says where to report it."""
     USAGE = 2
-    """Bad command line (click's own code for usage errors)."""
     INPUT = 3
-    """Bad input file or value: answers, rules, catalog, hardware override."""
     HUB = 4
-    """The Hugging Face Hub refused or could not be reached (gated, missing, offline)."""
     SMOKE_FAILED = 5
-    """The smoke test ran and the model did not fit or could not run."""
     INTERRUPT = 130
+
+
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success (a plan where nothing fits is a result, not an error)",
+    ExitCode.ERROR: "unexpected failure (a bug; ADVISOR_DEBUG=1 shows the traceback)",
+    ExitCode.USAGE: "bad command line",
+    ExitCode.INPUT: "bad input: answers, rules, catalog, model directory or hardware override",
+    ExitCode.HUB: "the Hugging Face Hub refused or could not be reached (gated, missing, offline)",
+    ExitCode.SMOKE_FAILED: "the smoke test ran and the model did not fit or could not run",
+    ExitCode.INTERRUPT: "interrupted",
+}
 
 
 class AdvisorError(Exception):

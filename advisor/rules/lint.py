@@ -58,6 +58,7 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
 def _unused(kb: KnowledgeBase) -> list[Finding]:
     used_sources = {s for rule in kb.rules for s in rule.sources}
     used_sources |= {s for t in kb.meta.thresholds.values() for s in t.sources}
+    used_sources |= set(kb.meta.base_scores_sources)
     used_thresholds = {
         value.threshold
         for rule in kb.rules

@@ -194,6 +194,9 @@ def _check_meta(meta: KnowledgeBaseMeta, file: str) -> list[InputError]:
                         field="sources",
                     )
                 )
+    for source in meta.base_scores_sources:
+        if source not in meta.sources:
+            errors.append(InputError(f"unknown source {source!r}", file=file, entry="base_scores_sources"))
     for required in ("tokens_per_page",):
         if required not in meta.thresholds:
             errors.append(InputError("required threshold is missing", file=file, entry=f"thresholds.{required}"))

@@ -193,7 +193,12 @@ class KnowledgeBaseMeta(BaseModel):
     kb_version: str
     base_scores: dict[Approach, int]
     base_scores_why: LocalizedText
+    base_scores_sources: list[str] = Field(min_length=1)
     thresholds: dict[str, Threshold]
+    fallbacks: dict[Approach, list[Approach]] = Field(
+        default_factory=dict, description="Approaches always worth naming when another wins (RAFT -> RAG)."
+    )
+    fallbacks_why: LocalizedText | None = None
     well_served_languages: list[str] = Field(description="Languages today's open models serve well.")
     techniques: dict[str, LocalizedText] = Field(description="Short name of each technique an advice rule adds.")
     sources: dict[str, Source]

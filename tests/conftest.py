@@ -1,0 +1,23 @@
+"""Shared test setup: no network, no Hub token, no user overrides leaking in from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+# Hardware profiles the scenario and CLI tests plan for (the machine running the tests has no GPU).
+HARDWARE = {
+    "cpu": {"gpus": [], "ram_gb": 32},
+    "gpu4": {"gpus": [{"name": "GTX 1650", "vram_gb": 4}], "ram_gb": 16},
+    "gpu8": {"gpus": [{"name": "RTX 4060", "vram_gb": 8}], "ram_gb": 32},
+    "gpu24": {"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64},
+    "gpu80x2": {"gpus": [{"name": "H100 80GB", "vram_gb": 80}, {"name": "H100 80GB", "vram_gb": 80}], "ram_gb": 512},
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "ADVISOR_LANG", "ADVISOR_HARDWARE", "ADVISOR_VRAM_GB",
+                 "ADVISOR_GPUS", "ADVISOR_RAM_GB", "ADVISOR_DEBUG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.getbasetemp() / "hf_home"))
