@@ -1,0 +1,157 @@
+"""Speed benchmark: what a user waits for, measured side by side with llmfit when it is installed.
+
+Run: ``.venv/bin/python benchmarks/speed.py [--runs N] [--llmfit PATH]``. Prints a Markdown table and
+rewrites the "Speed" section of benchmarks/README.md. Cold figures are whole processes (python start
+included), the way a user runs the CLI; warm figures are in-process calls after a first one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "benchmarks" / "README.md"
+START, END = "<!-- speed:start -->", "<!-- speed:end -->"
+EXAMPLE = ROOT / "examples" / "03_assistant_rh_fr.yaml"
+HEAVY = ("torch", "transformers", "accelerate", "textual")
+BIN = Path(sys.executable).parent
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def wall(command: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
+    """Wall seconds of ``runs`` runs of a command (one unmeasured run first to warm the disk cache)."""
+    subprocess.run(command, capture_output=True, env=env, check=False)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, env=env, check=False)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def in_process(function: Callable[[], object], runs: int) -> list[float]:
+    function()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def import_cost() -> tuple[float, list[str]]:
+    code = (
+        "import time, sys, json; t = time.perf_counter(); import advisor; "
+        "print(json.dumps([time.perf_counter() - t, sorted(sys.modules)]))"
+    )
+    runs = []
+    heavy: list[str] = []
+    for _ in range(7):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        seconds, modules = json.loads(out)
+        runs.append(seconds)
+        heavy = sorted({m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY})
+    return statistics.median(runs), heavy
+
+
+def measure(runs: int, llmfit: str | None) -> list[tuple[str, str, str, str]]:
+    """Rows: (what, figure, goal, status)."""
+    import advisor
+
+    rows: list[tuple[str, str, str, str]] = []
+    seconds, heavy = import_cost()
+    rows.append(("`import advisor` (median, in a fresh process)", f"{seconds * 1000:.1f} ms", "-", "-"))
+    rows.append(("heavy modules loaded by `import advisor`", ", ".join(heavy) or "none", "none",
+                 "ok" if not heavy else "FAIL"))
+
+    hardware = {"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}
+    examples = sorted((ROOT / "examples").glob("*.yaml"))
+    warm = []
+    for path in examples:
+        warm += in_process(lambda path=path: advisor.recommend(path, hardware=hardware), max(5, runs // 2))
+    median, p95 = statistics.median(warm), percentile(warm, 0.95)
+    rows.append((f"`recommend()` warm, {len(examples)} examples (median / p95)",
+                 f"{median * 1000:.2f} / {p95 * 1000:.2f} ms", "< 5 ms", "ok" if p95 < 0.005 else "FAIL"))
+
+    try:
+        from advisor.selection import select_models  # noqa: F401
+
+        from advisor.selection import sweep_seconds
+
+        sweep = sweep_seconds(runs)
+        rows.append(("selection over the whole catalog, warm (median)", f"{sweep * 1000:.2f} ms", "< 5 ms",
+                     "ok" if sweep < 0.005 else "FAIL"))
+    except ImportError:
+        rows.append(("selection over the whole catalog", "not built yet", "< 5 ms", "-"))
+
+    advisor_bin = str(BIN / "advisor")
+    cli = wall([advisor_bin, "recommend", str(EXAMPLE), "--vram", "24", "--json"], runs)
+    cli_median = statistics.median(cli)
+    rows.append(("`advisor recommend FILE --vram 24 --json`, cold wall (median)", f"{cli_median * 1000:.0f} ms",
+                 "< 400 ms", "ok" if cli_median < 0.4 else "FAIL"))
+    estimate = wall([advisor_bin, "estimate", "Qwen/Qwen2.5-7B-Instruct", "--quant", "nf4", "--context", "8192",
+                     "--json"], runs)
+    rows.append(("`advisor estimate <catalog id> --json`, cold wall (median)",
+                 f"{statistics.median(estimate) * 1000:.0f} ms", "-", "-"))
+    if llmfit:
+        theirs = statistics.median(wall([llmfit, "--memory", "24G", "recommend", "-n", "5"], runs))
+        ratio = cli_median / theirs
+        rows.append(("llmfit `--memory 24G recommend -n 5`, cold wall (median)", f"{theirs * 1000:.0f} ms", "-", "-"))
+        rows.append(("ratio ours / llmfit (CLI cold wall)", f"{ratio:.2f}", "<= 0.5", "ok" if ratio <= 0.5 else "FAIL"))
+    else:
+        rows.append(("llmfit", "not installed (pip install llmfit)", "-", "-"))
+    return rows
+
+
+def render(rows: list[tuple[str, str, str, str]], runs: int) -> str:
+    lines = [
+        f"Measured on this machine ({os.cpu_count()} cores), {runs} runs per cold figure, "
+        f"`{Path(sys.executable).name} benchmarks/speed.py --runs {runs}`.",
+        "",
+        "| what | figure | goal | status |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {what} | {figure} | {goal} | {status} |" for what, figure, goal, status in rows]
+    return "\n".join(lines)
+
+
+def write_section(table: str) -> None:
+    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    section = f"{START}\n{table}\n{END}"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip() + "\n\n## Speed\n\n" + section + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--llmfit", default=shutil.which("llmfit"), help="Path of the llmfit binary, if installed.")
+    parser.add_argument("--no-write", action="store_true", help="Print only; do not touch benchmarks/README.md.")
+    args = parser.parse_args()
+    table = render(measure(args.runs, args.llmfit), args.runs)
+    print(table)
+    if not args.no_write:
+        write_section(table)
+
+
+if __name__ == "__main__":
+    main()
