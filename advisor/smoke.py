@@ -12,6 +12,7 @@ This module imports neither torch, transformers nor accelerate; only the child d
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import selectors
@@ -45,13 +46,24 @@ EXIT_DRAIN_S = 1.0
 CRASH_TAIL_LINES = 12
 """Lines of the child's stderr quoted in a crashed/failed message."""
 
+CRASH_TAIL_CHARS = 4000
+"""Characters of stderr quoted at most, however long its lines (a traceback fits)."""
+
 LOCAL_LADDER: tuple[str, ...] = ("fp32", "bf16", "int8", "nf4")
-"""Quantizations the fallback walks, biggest first, until advisor.memory's ladder is available.
+"""Quantizations the fallback walks, biggest first, when the project's ladder cannot be read.
 Only formats transformers can apply to an unquantized checkpoint on the fly are on it."""
 
-TRANSFORMERS_ON_THE_FLY = frozenset({"fp32", "fp16", "bf16", "int8", "nf4", "nf4-dq"})
-"""Names the child can realise from plain weights (dtype cast or bitsandbytes); GPTQ/AWQ/GGUF need
-a checkpoint already in that format, so the fallback skips them."""
+STORED_BITS: dict[str, float] = {
+    "fp32": 32.0,
+    "bf16": 16.0,
+    "fp16": 16.0,
+    "int8": 8.0,  # LLM.int8(): int8 weights, fp32 scale per row (bitsandbytes)
+    "nf4": 4.5,  # 4-bit codes + one fp32 absmax per 64-weight block (QLoRA paper, section 2)
+    "nf4-dq": 4.127,  # double quantization: 8-bit absmax + fp32 per 256 blocks (QLoRA paper)
+}
+"""Average stored bits per weight of the formats the child can realise from plain weights (dtype
+cast or bitsandbytes). GPTQ/AWQ/GGUF need a checkpoint already in that format, so the fallback
+skips them."""
 
 NEEDS_CUDA = frozenset({"int8", "nf4", "nf4-dq"})
 """bitsandbytes formats: the child refuses them without a CUDA GPU."""
@@ -282,6 +294,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
+def _tail(text: str) -> str:
+    """The last lines of ``text``, bounded in lines and characters."""
+    tail = "\n".join(text.strip().splitlines()[-CRASH_TAIL_LINES:])
+    return tail if len(tail) <= CRASH_TAIL_CHARS else "..." + tail[-CRASH_TAIL_CHARS:]
+
+
 def _signal_name(returncode: int) -> str:
     try:
         return signal.Signals(-returncode).name
@@ -300,7 +318,7 @@ def outcome_error(outcome: ChildOutcome, timeout_s: float) -> SmokeError | None:
     if outcome.result is not None:
         return None
     code = outcome.returncode
-    tail = "\n".join(outcome.stderr_tail.strip().splitlines()[-CRASH_TAIL_LINES:])
+    tail = _tail(outcome.stderr_tail)
     if code is not None and code < 0:
         name = _signal_name(code)
         why = " (often the kernel's out-of-memory killer)" if name == "SIGKILL" else ""
@@ -407,26 +425,41 @@ def smoke_test(
 
 
 def next_quantization(current: str, *, cuda: bool) -> str | None:
-    """The next rung below ``current`` that the child can load here, or None when none is left."""
+    """The next rung below ``current`` that is smaller and that the child can load here, or None."""
+    size = STORED_BITS.get(current)
     ladder = _ladder()
-    position = {"fp16": "bf16", "nf4-dq": "nf4"}.get(current, current)
-    below = ladder[ladder.index(position) + 1 :] if position in ladder else []
-    for name in below:
-        if name in TRANSFORMERS_ON_THE_FLY and (cuda or name not in NEEDS_CUDA):
+    start = ladder.index(current) + 1 if current in ladder else 0
+    for name in ladder[start:]:
+        if name not in STORED_BITS or (name in NEEDS_CUDA and not cuda):
+            continue
+        if size is None or STORED_BITS[name] < size:
             return name
     return None
 
 
 def _ladder() -> list[str]:
-    """advisor.memory's quantization ladder when it is there (names only), else LOCAL_LADDER."""
-    try:
-        from advisor.memory import quantization_ladder  # type: ignore[attr-defined]
+    """The project's quantization ladder for transformers (best first), else LOCAL_LADDER.
 
-        rungs = [getattr(r, "name", getattr(r, "id", r)) for r in quantization_ladder()]
-        names = [str(r) for r in rungs]
-    except Exception:  # not written yet, or another signature: the local ladder is a safe default
-        return list(LOCAL_LADDER)
-    return names if "bf16" in names else list(LOCAL_LADDER)
+    The ladder's order is quality first; ``next_quantization`` keeps only rungs that also shrink
+    the weights, so a retry after an out-of-memory never tries something as big (fp16 after bf16).
+    """
+    for module_name in ("advisor.memory", "advisor.quantization"):
+        try:
+            module = importlib.import_module(module_name)
+            ladder_of = module.quantization_ladder
+        except (ImportError, AttributeError):
+            continue
+        try:
+            try:
+                rungs = ladder_of("transformers")
+            except TypeError:
+                rungs = ladder_of()
+            names = [str(getattr(r, "name", r)) for r in rungs]
+        except Exception:  # an unexpected signature or data error must not break the smoke test
+            continue
+        if any(name in STORED_BITS for name in names):
+            return names
+    return list(LOCAL_LADDER)
 
 
 def _child_env(offline: bool | None) -> dict[str, str]:
@@ -487,8 +520,7 @@ def _attempt(
         except ValueError:
             error = SmokeError(code="failed", message=scrub_secrets(str(raw))[:1000])
         if error.code == "failed" and outcome.stderr_tail.strip():
-            tail = "\n".join(outcome.stderr_tail.strip().splitlines()[-CRASH_TAIL_LINES:])
-            error.message += f"\n{tail}"
+            error.message += f"\n{_tail(outcome.stderr_tail)}"
     ok = error is None
     verdict: Verdict = (
         "fits" if ok else "does-not-fit" if error and error.code == "out-of-memory" else "could-not-run"

@@ -19,6 +19,7 @@ huggingface_hub are imported inside the steps, after the refusals that need none
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -374,19 +375,33 @@ def peak_rss() -> int:
     return int(maxrss if sys.platform == "darwin" else maxrss * 1024)
 
 
-def apply_cpu_memory_cap(limit_bytes: int) -> int:
-    """Cap the address space at its current size plus ``limit_bytes`` (RLIMIT_AS); returns the cap.
+class CpuMemoryCap:
+    """Cap the address space (RLIMIT_AS) at its current size plus ``limit_bytes``, until released.
 
     Counting from the current size leaves the interpreter and libraries already loaded out of the
-    budget, so the cap reads as "memory the model may take". RLIMIT_AS counts virtual memory, so
-    it is stricter than the RSS reported as the peak.
+    budget, so the cap reads as "memory the model may take". RLIMIT_AS counts virtual memory, so it
+    is stricter than the RSS reported as the peak. Only the soft limit is lowered, so ``release``
+    can lift it again; a reserve block is held under the cap and freed first on release, so the
+    code that reports an out-of-memory has room to run.
     """
-    import resource
 
-    size = _proc_status("VmSize") or current_rss()
-    cap = size + limit_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    return cap
+    RESERVE_BYTES = 32 * 2**20
+    """Headroom for the failure path: the traceback, the JSON report, reading /proc."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        import resource
+
+        self._resource = resource
+        self._previous = resource.getrlimit(resource.RLIMIT_AS)
+        self._reserve: bytearray | None = bytearray(self.RESERVE_BYTES)
+        hard = self._previous[1]
+        cap = (_proc_status("VmSize") or current_rss()) + limit_bytes
+        self.cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (self.cap, hard))
+
+    def release(self) -> None:
+        self._reserve = None
+        self._resource.setrlimit(self._resource.RLIMIT_AS, self._previous)
 
 
 def is_out_of_memory(exc: BaseException, torch: Any = None) -> bool:
@@ -575,6 +590,7 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
     causal_lm_classes[type(auto_config)]  # imports the modeling module before the baseline
     devices = _cuda_devices(torch) if cuda else []
     limit = request.get("memory_limit_bytes")
+    baseline_cuda: dict[int, tuple[int, int]] | None = None
     if cuda:
         for d in devices:
             torch.cuda.reset_peak_memory_stats(d)
@@ -591,11 +607,39 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
         report["baseline_memory_bytes"] = current_rss()
         # Spin up the intra-op thread pool now: creating threads under a tight RLIMIT_AS can
         # abort inside OpenMP instead of raising a catchable MemoryError.
-        torch.ones(64, 64) @ torch.ones(64, 64)
-        if limit:
-            apply_cpu_memory_cap(int(limit))
-            notes.append(f"memory cap: address space limited to {limit} bytes above the size before loading")
+        torch.ones(256, 256) @ torch.ones(256, 256)
         report["peak_reset"] = reset_peak_rss()
+        if limit:
+            notes.append(f"memory cap: address space limited to {limit} bytes above the size before loading")
+
+    cap = CpuMemoryCap(int(limit)) if limit and not cuda else None
+    try:
+        _load_and_generate(
+            request, channel, report, path, config, quant, load_kwargs, tokenizer, inputs, cuda
+        )
+    finally:
+        if cap is not None:
+            cap.release()  # before anything else runs, the failure path included
+        # Also after a failure: the peak reached before an out-of-memory is a useful lower bound.
+        with contextlib.suppress(Exception):
+            _record_peak_memory(report, torch, devices, baseline_cuda)
+
+
+def _load_and_generate(
+    request: dict[str, Any],
+    channel: Channel,
+    report: dict[str, Any],
+    path: Path,
+    config: dict[str, Any],
+    quant: str,
+    load_kwargs: dict[str, Any],
+    tokenizer: Any,
+    inputs: dict[str, Any],
+    cuda: bool,
+) -> None:
+    """Load the weights, warm up, then time the measured generation(s) into ``report``."""
+    import torch
+    import transformers
 
     channel.progress("load", quant)
     started = time.perf_counter()
@@ -676,7 +720,12 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
     report["tokens_per_second"] = statistics.median(rates) if rates else None
     report["runs"] = len(ttfts)
 
-    if cuda:
+
+def _record_peak_memory(
+    report: dict[str, Any], torch: Any, devices: list[int], baseline_cuda: dict[int, tuple[int, int]] | None
+) -> None:
+    """GPU: torch's peak per device plus non-torch memory; CPU: the process's peak RSS."""
+    if baseline_cuda is not None:
         end = _cuda_snapshot(torch, devices)
         per_device: dict[str, int] = {}
         for d in devices:
@@ -711,9 +760,8 @@ def main(argv: list[str] | None = None) -> int:
         error = {"code": failure.code, "message": failure.message, "hint": failure.hint}
     except BaseException as exc:  # the child must always answer, whatever broke
         error = _describe(exc, request, report)
-        if error["code"] == "out-of-memory" and report.get("device") == "cpu":
-            report["peak_memory_bytes"] = report["peak_rss_bytes"] = peak_rss()
-            report["memory_measure"] = "peak RSS of the child process (VmHWM) until the failure"
+        if report.get("memory_measure"):
+            report["memory_measure"] += ", until the failure"
     if error is not None:
         error["message"] = scrub_secrets(str(error["message"]))
     result = {"event": "result", "ok": error is None, "error": error, **report}
@@ -724,7 +772,10 @@ def main(argv: list[str] | None = None) -> int:
 def _describe(exc: BaseException, request: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
     """Turn an unexpected exception into a coded error (out-of-memory, Hub error, or failed)."""
     model = str(request.get("model"))
-    if is_out_of_memory(exc, sys.modules.get("torch")):
+    # Under an address-space cap, a thread stack (8 MiB of virtual memory by default) that cannot
+    # be mapped is the cap speaking: pthread_create fails with EAGAIN, Python says this.
+    capped_thread = bool(request.get("memory_limit_bytes")) and "can't start new thread" in str(exc)
+    if capped_thread or is_out_of_memory(exc, sys.modules.get("torch")):
         where = "GPU memory" if str(report.get("device", "")).startswith("cuda") else "memory"
         quant = report.get("quantization") or request.get("quantization") or "the default precision"
         return {

@@ -5,6 +5,8 @@ weights are random (the output is gibberish) but the files are exactly what ``sa
 writes, so transformers, the safetensors headers and the estimator see a genuine Llama checkpoint.
 Building one takes about a second once torch is imported; nothing touches the network.
 
+Import as ``from tests.tiny_models import save_tiny_model`` (tests/ is a package).
+
 Helpers that only write files (``write_safetensors_header_only``, ``save_bin_only_model``,
 ``save_remote_code_model``) do not import torch, so refusal tests stay fast.
 """
