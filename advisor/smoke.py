@@ -139,6 +139,12 @@ class SmokeResult(BaseModel):
     peak_memory_bytes: int | None = Field(
         None, description="GPU: max allocated by torch + non-torch memory, summed over GPUs; CPU: peak RSS."
     )
+    load_peak_memory_bytes: int | None = Field(
+        None, description="Peak while loading (dtype casts and quantization transients included)."
+    )
+    generation_peak_memory_bytes: int | None = Field(
+        None, description="Peak while generating, measured after a reset once loading was done."
+    )
     memory_per_device: dict[str, int] = Field(default_factory=dict, description="GPU peak per device.")
     baseline_memory_bytes: int | None = Field(
         None, description="Held before the weights loaded: GPU used memory, or RSS with libraries imported."
@@ -541,6 +547,8 @@ def _attempt(
         new_tokens=report.get("new_tokens"),
         runs=report.get("runs"),
         peak_memory_bytes=report.get("peak_memory_bytes"),
+        load_peak_memory_bytes=report.get("load_peak_memory_bytes"),
+        generation_peak_memory_bytes=report.get("generation_peak_memory_bytes"),
         memory_per_device=report.get("memory_per_device") or {},
         baseline_memory_bytes=report.get("baseline_memory_bytes"),
         peak_rss_bytes=report.get("peak_rss_bytes"),

@@ -650,6 +650,16 @@ def _load_and_generate(
     if cuda:
         torch.cuda.synchronize()
     report["load_seconds"] = time.perf_counter() - started
+    # Split the peak: loading has transients (dtype casts, quantization buffers, the caching
+    # allocator's warm-up block); generating is what the model needs to keep running.
+    if cuda:
+        devices = _cuda_devices(torch)
+        report["_load_peak_allocated"] = {d: int(torch.cuda.max_memory_allocated(d)) for d in devices}
+        for d in devices:
+            torch.cuda.reset_peak_memory_stats(d)
+    else:
+        report["_load_peak_rss"] = peak_rss()
+        report["_generation_reset"] = reset_peak_rss()
     report["device"] = _device_label(model_obj, cuda)
     first_device = model_obj.get_input_embeddings().weight.device
     inputs = {k: v.to(first_device) for k, v in inputs.items()}
@@ -724,23 +734,42 @@ def _load_and_generate(
 def _record_peak_memory(
     report: dict[str, Any], torch: Any, devices: list[int], baseline_cuda: dict[int, tuple[int, int]] | None
 ) -> None:
-    """GPU: torch's peak per device plus non-torch memory; CPU: the process's peak RSS."""
+    """Peak of the whole run, and of loading and generating apart when loading finished.
+
+    GPU: torch's peak allocation per device plus non-torch memory; CPU: the process's peak RSS.
+    """
+    load_allocated: dict[int, int] | None = report.pop("_load_peak_allocated", None)
+    load_rss: int | None = report.pop("_load_peak_rss", None)
+    generation_reset = bool(report.pop("_generation_reset", False))
     if baseline_cuda is not None:
         end = _cuda_snapshot(torch, devices)
         per_device: dict[str, int] = {}
+        load_total = generation_total = 0
         for d in devices:
             # Non-torch memory (CUDA context, cuBLAS workspaces, bitsandbytes buffers) is invisible
             # to torch's counters: (total - free) - reserved, as vLLM's MemorySnapshot measures it.
             # It includes other processes on the same GPU, if any.
             non_torch = max(end[d][0] - end[d][1], baseline_cuda[d][0] - baseline_cuda[d][1], 0)
-            per_device[f"cuda:{d}"] = int(torch.cuda.max_memory_allocated(d)) + non_torch
+            since_reset = int(torch.cuda.max_memory_allocated(d))
+            loaded = (load_allocated or {}).get(d, 0)
+            per_device[f"cuda:{d}"] = max(loaded, since_reset) + non_torch
+            load_total += loaded + non_torch
+            generation_total += since_reset + non_torch
         report["memory_per_device"] = per_device
         report["peak_memory_bytes"] = sum(per_device.values())
+        if load_allocated is not None:
+            report["load_peak_memory_bytes"] = load_total
+            report["generation_peak_memory_bytes"] = generation_total
         report["memory_measure"] = "torch.cuda.max_memory_allocated + non-torch memory, summed over GPUs"
         report["peak_rss_bytes"] = peak_rss()
     else:
-        report["peak_memory_bytes"] = peak_rss()
+        high_water = peak_rss()
+        report["peak_memory_bytes"] = max(high_water, load_rss or 0)
         report["peak_rss_bytes"] = report["peak_memory_bytes"]
+        if load_rss is not None:
+            report["load_peak_memory_bytes"] = load_rss
+            if generation_reset:
+                report["generation_peak_memory_bytes"] = high_water
         report["memory_measure"] = "peak RSS of the child process (VmHWM)"
 
 

@@ -61,6 +61,8 @@ def test_tiny_model_fits_with_real_generation_and_measured_figures(tiny_model: P
     assert result.load_seconds and result.load_seconds > 0
     assert result.model_path == str(tiny_model.resolve())
     assert result.memory_measure and "RSS" in result.memory_measure
+    assert result.load_peak_memory_bytes and result.generation_peak_memory_bytes
+    assert result.peak_memory_bytes == max(result.load_peak_memory_bytes, result.generation_peak_memory_bytes)
 
 
 def test_without_a_tokenizer_fixed_token_ids_are_fed(

@@ -70,6 +70,7 @@ _LABELS = {
         "ttft": "Time to first token",
         "speed": "Decode speed",
         "peak": "Peak memory",
+        "phases": "Peak loading / generating",
         "estimate": "Estimate",
         "ratio": "Measured / estimated",
         "compared": "Compared",
@@ -89,6 +90,7 @@ _LABELS = {
         "ttft": "Premier jeton",
         "speed": "Vitesse de décodage",
         "peak": "Mémoire de pointe",
+        "phases": "Pointe chargement / génération",
         "estimate": "Estimation",
         "ratio": "Mesuré / estimé",
         "compared": "Comparaison",
@@ -206,6 +208,12 @@ def _print_table(result: SmokeResult, lang: Lang) -> None:
     if result.peak_memory_bytes is not None:
         table.add_row(
             labels["peak"], f"{format_bytes(result.peak_memory_bytes, lang)} ({result.memory_measure})"
+        )
+    if result.load_peak_memory_bytes is not None and result.generation_peak_memory_bytes is not None:
+        table.add_row(
+            labels["phases"],
+            f"{format_bytes(result.load_peak_memory_bytes, lang)} / "
+            f"{format_bytes(result.generation_peak_memory_bytes, lang)}",
         )
     if result.estimate_bytes is not None:
         table.add_row(labels["estimate"], format_bytes(result.estimate_bytes, lang))
