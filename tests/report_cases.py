@@ -99,7 +99,7 @@ class StandInMemory(BaseModel):
 
 
 def _memory(context: int, batch: int = 1, gpus: int = 1, **parts: float) -> StandInMemory:
-    """Parts in GiB over all GPUs, sharded evenly, as the estimator reports a ZeRO-3 or tensor-parallel plan."""
+    """Parts in GiB over all GPUs, sharded evenly, as the estimator reports sharded plans."""
     breakdown = {name: int(gib * GIB) for name, gib in parts.items()}
     total = sum(breakdown.values())
     return StandInMemory(
