@@ -1,0 +1,295 @@
+"""The quantization table: what each named format costs per weight, where it runs, how good it is.
+
+The table lives in ``advisor/data/quantizations.yaml`` so that a format can be added or corrected
+without touching the estimator; this module validates it once and answers the questions the
+estimator and the model selection ask: bits per weight of each weight role, the quality ladder for
+a runtime, and whether a format can be the frozen base of a fine-tuning run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from advisor.datafiles import PACKAGE_DIR, did_you_mean, read_yaml, validate
+from advisor.errors import InputError
+
+QUANTIZATIONS_FILE = PACKAGE_DIR / "data" / "quantizations.yaml"
+
+Runtime = Literal["transformers", "bitsandbytes", "gptq", "awq", "vllm", "llama.cpp"]
+Engine = Literal["transformers", "vllm", "llama.cpp"]
+TrainMode = Literal["full", "lora", "qlora"]
+
+#: Weight roles an architecture is split into (see advisor/architecture.py, which fills them).
+ROLES: tuple[str, ...] = (
+    "embed",
+    "lm_head",
+    "attn_qk",
+    "attn_v",
+    "attn_o",
+    "mlp_up",
+    "mlp_down",
+    "experts_up",
+    "experts_down",
+    "router",
+    "ssm",
+    "vectors",
+    "other",
+)
+ROLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "attention": ("attn_qk", "attn_v", "attn_o"),
+    "mlp": ("mlp_up", "mlp_down"),
+    "experts": ("experts_up", "experts_down"),
+    "linear": ("attn_qk", "attn_v", "attn_o", "mlp_up", "mlp_down", "experts_up", "experts_down", "ssm"),
+}
+
+# Layer selectors of the GGUF rules, mirroring llama-quant.cpp's choices per tensor.
+_LAYER_SELECTORS = ("all", "use_more_bits")
+
+
+class GgufRule(BaseModel):
+    """One line of llama.cpp's per-tensor type choice: this type on these layers (first match wins)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    layers: str = "all"
+    """``all``, ``use_more_bits`` (llama.cpp's helper), ``first:N`` or ``first_fraction:K`` (i < n/K)."""
+    min_gqa: int | None = None
+    """Rule applies only when heads / kv_heads >= this (llama.cpp's ``n_gqa() >= 4`` tests)."""
+
+    @field_validator("layers")
+    @classmethod
+    def _known_selector(cls, value: str) -> str:
+        kind, _, arg = value.partition(":")
+        if value in _LAYER_SELECTORS or (
+            kind in ("first", "first_fraction") and arg.isdigit() and int(arg) > 0
+        ):
+            return value
+        raise ValueError(
+            f"unknown layer selector {value!r}; use all, use_more_bits, first:N, first_fraction:K"
+        )
+
+    def layer_fraction(self, n_layers: int) -> float:
+        """Share of ``n_layers`` this selector picks (before earlier rules take their share)."""
+        return len(self.layer_set(n_layers)) / n_layers if n_layers else 0.0
+
+    def layer_set(self, n_layers: int) -> set[int]:
+        kind, _, arg = self.layers.partition(":")
+        if kind == "all":
+            return set(range(n_layers))
+        if kind == "use_more_bits":
+            return {i for i in range(n_layers) if _use_more_bits(i, n_layers)}
+        if kind == "first":
+            return set(range(min(int(arg), n_layers)))
+        return set(range(n_layers // int(arg)))  # first_fraction
+
+
+def _use_more_bits(i_layer: int, n_layers: int) -> bool:
+    # llama.cpp src/llama-quant.cpp: the first and last eighth of the layers, and every third between.
+    return i_layer < n_layers // 8 or i_layer >= 7 * n_layers // 8 or (i_layer - n_layers // 8) % 3 == 2
+
+
+class GgufMix(BaseModel):
+    """A GGUF file type (Q4_K_M ...) as llama.cpp builds it: a base block type plus per-tensor upgrades."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base: str
+    output: str | None = None
+    """Type of ``output.weight`` (the lm_head; the token embedding when tied). None = base."""
+    token_embd: str | None = None
+    attn_v: tuple[GgufRule, ...] = ()
+    attn_o: tuple[GgufRule, ...] = ()
+    ffn_down: tuple[GgufRule, ...] = ()
+    measured_bpw_llama31_8b: float | None = None
+    """Effective bits/weight llama.cpp's README measured for Llama-3.1-8B (a check, not an input)."""
+
+
+class GgufType(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bits: float = Field(gt=0)
+    source: str
+
+
+class Quantization(BaseModel):
+    """One named format. Bits are per stored weight, scales and zero points included."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    label: str
+    bits_per_weight: float = Field(gt=0, le=32)
+    bits_source: str
+    quantized_roles: tuple[str, ...]
+    """Roles (or groups: attention, mlp, experts, linear) stored at ``bits_per_weight``."""
+    unquantized_bits: float = 16
+    """Bits of every other role (embeddings, lm_head, norms ... as the runtime keeps them)."""
+    runtime: Runtime
+    """The library or file format that produces and loads it."""
+    engines: tuple[Engine, ...]
+    """Inference engines that run it; the first is the default for estimates (transformers where it can)."""
+    needs_gpu: bool
+    min_compute_capability: float | None = None
+    quality_rank: int = Field(ge=1)
+    in_ladder: bool = True
+    train_modes: tuple[TrainMode, ...] = ()
+    """Training modes where it can be the stored base: full/lora (16-bit and up), qlora (frozen quantized)."""
+    gguf: GgufMix | None = None
+    notes: str | None = None
+
+    @field_validator("quantized_roles")
+    @classmethod
+    def _known_roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = (*ROLES, *ROLE_GROUPS)
+        for role in value:
+            if role not in known:
+                raise ValueError(
+                    f"unknown role {role!r}{did_you_mean(role, known)}; known: {', '.join(known)}"
+                )
+        return value
+
+    @property
+    def engine(self) -> Engine:
+        return self.engines[0]
+
+    def expanded_roles(self) -> frozenset[str]:
+        out: set[str] = set()
+        for role in self.quantized_roles:
+            out.update(ROLE_GROUPS.get(role, (role,)))
+        return frozenset(out)
+
+
+class QuantizationTable(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gguf_types: dict[str, GgufType]
+    quantizations: tuple[Quantization, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QuantizationTable:
+        seen: set[str] = set()
+        for quant in self.quantizations:
+            if quant.name in seen:
+                raise ValueError(f"quantization {quant.name!r} is listed twice")
+            seen.add(quant.name)
+            if quant.gguf is None:
+                continue
+            mix = quant.gguf
+            used = [mix.base, mix.output, mix.token_embd]
+            used += [rule.type for rules in (mix.attn_v, mix.attn_o, mix.ffn_down) for rule in rules]
+            for type_name in filter(None, used):
+                if type_name not in self.gguf_types:
+                    raise ValueError(f"{quant.name}: unknown GGUF type {type_name!r}")
+        return self
+
+
+@lru_cache(maxsize=1)
+def load_quantizations() -> QuantizationTable:
+    """The validated table (read once per process)."""
+    return validate(QuantizationTable, read_yaml(QUANTIZATIONS_FILE), file=str(QUANTIZATIONS_FILE))
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Quantization]:
+    return {q.name: q for q in load_quantizations().quantizations}
+
+
+def quantization_names() -> tuple[str, ...]:
+    """Every known name, in table order."""
+    return tuple(_by_name())
+
+
+def get_quantization(name: str) -> Quantization:
+    """The entry for ``name``; an unknown name is an InputError with a did-you-mean."""
+    table = _by_name()
+    found = table.get(name) or table.get(name.strip().lower())
+    if found is None:
+        raise InputError(
+            f"unknown quantization {name!r}{did_you_mean(name.lower(), table)}",
+            field="quantization",
+            hint="known: " + ", ".join(table),
+        )
+    return found
+
+
+def quantization_ladder(
+    runtime: str | None = None, *, gpu: bool | None = None, train_mode: str | None = None
+) -> list[str]:
+    """Names from best quality down, for the selection to walk until a model fits.
+
+    ``runtime`` keeps the formats produced by that library or run by that engine (``llama.cpp``
+    gives the GGUF mixes, ``vllm`` what vLLM loads); ``gpu=False`` keeps what runs without a GPU;
+    ``train_mode`` keeps the formats that can be that mode's base. Equal quality ranks put the
+    smaller format first: same quality, more room for the KV cache.
+    """
+    quants = [q for q in load_quantizations().quantizations if q.in_ladder]
+    if runtime is not None:
+        known = {q.runtime for q in quants} | {e for q in quants for e in q.engines}
+        if runtime not in known:
+            raise InputError(f"unknown runtime {runtime!r}{did_you_mean(runtime, known)}", field="runtime")
+        quants = [q for q in quants if runtime == q.runtime or runtime in q.engines]
+    if gpu is False:
+        quants = [q for q in quants if not q.needs_gpu]
+    if train_mode is not None:
+        quants = [q for q in quants if train_mode in q.train_modes]
+    quants.sort(key=lambda q: (q.quality_rank, q.bits_per_weight, q.name))
+    return [q.name for q in quants]
+
+
+def role_bits(quant: Quantization, n_layers: int, gqa: float, tied: bool) -> dict[str, float]:
+    """Average stored bits of one weight of each role, for a model of this shape.
+
+    GGUF mixes depend on the shape (which layers get more bits, whether the GQA ratio upgrades
+    attn_v, whether the token embedding doubles as the output); the other formats do not.
+    """
+    if quant.gguf is None:
+        quantized = quant.expanded_roles()
+        return {
+            role: quant.bits_per_weight if role in quantized else quant.unquantized_bits for role in ROLES
+        }
+    types = load_quantizations().gguf_types
+    mix = quant.gguf
+    base = types[mix.base].bits
+    output = types[mix.output or mix.base].bits
+
+    def layered(rules: tuple[GgufRule, ...]) -> float:
+        if not rules or n_layers <= 0:
+            return base
+        remaining = set(range(n_layers))
+        total = 0.0
+        for rule in rules:
+            if rule.min_gqa is not None and gqa < rule.min_gqa:
+                continue
+            picked = remaining & rule.layer_set(n_layers)
+            total += len(picked) * types[rule.type].bits
+            remaining -= picked
+        return (total + len(remaining) * base) / n_layers
+
+    ffn_down = layered(mix.ffn_down)
+    return {
+        # llama.cpp gives the output tensor's type to token_embd when the model has no output tensor.
+        "embed": output if tied else types[mix.token_embd or mix.base].bits,
+        "lm_head": output,
+        "attn_qk": base,
+        "attn_v": layered(mix.attn_v),
+        "attn_o": layered(mix.attn_o),
+        "mlp_up": base,
+        "mlp_down": ffn_down,
+        "experts_up": base,
+        "experts_down": ffn_down,
+        "ssm": base,
+        "router": types["F32"].bits,  # llama-quant.cpp never quantizes ffn_gate_inp
+        "vectors": types["F32"].bits,  # norms and biases are stored as F32 in GGUF
+        "other": types["F16"].bits,  # a multimodal projector ships as a separate F16 mmproj file
+    }
+
+
+def weight_bytes(role_params: Mapping[str, int], bits: Mapping[str, float]) -> int:
+    """Bytes to store ``role_params`` at ``bits`` per weight (rounded up to whole bytes)."""
+    return math.ceil(sum(count * bits[role] for role, count in role_params.items() if count) / 8)
