@@ -588,7 +588,7 @@ def _compare(result: SmokeResult, report: dict[str, Any], estimate: Any, max_new
         result.comparison = (
             "CPU: peak RSS minus the RSS before loading the weights (interpreter, torch, transformers, "
             "tokenizer) against the estimate minus its GPU runtime overhead"
-            + ("" if overhead else " (the estimate gave no overhead to remove)")
+            + (" (the estimate gave no breakdown to remove it from)" if overhead is None else "")
         )
     if not result.ok:
         result.comparison += "; the run stopped at the out-of-memory, so the measured side is a lower bound"
@@ -630,15 +630,22 @@ def _ask_estimator(
     )
     if source is None:
         return None, None
-    context = (result.prompt_tokens or 0) + max_new_tokens
+    prompt = max(1, result.prompt_tokens or 0)
+    common = {"quantization": result.quantization or "bf16", "batch_size": 1, "mode": "inference"}
+    on_gpu = "cuda" in (result.device or "")
     try:
-        estimate = estimate_memory(
-            source,
-            quantization=result.quantization or "bf16",
-            context_tokens=max(1, context),
-            batch_size=1,
-            mode="inference",
-        )
+        try:
+            # The estimator's full form: prompt and new tokens apart, and the device, so a CPU run is
+            # estimated without a CUDA context.
+            estimate = estimate_memory(
+                source,
+                context_tokens=prompt,
+                max_new_tokens=max_new_tokens,
+                device="gpu" if on_gpu else "cpu",
+                **common,
+            )
+        except TypeError:  # the contract's basic form (DESIGN.md)
+            estimate = estimate_memory(source, context_tokens=prompt + max_new_tokens, **common)
     except Exception as exc:  # the estimator may not know an exotic architecture
         result.notes.append(f"no estimate: {type(exc).__name__}: {scrub_secrets(str(exc))[:200]}")
         return None, None

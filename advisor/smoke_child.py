@@ -549,6 +549,8 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
     if local.is_dir():
         channel.progress("resolve", model)
         path, config = resolve_local(local.resolve())
+        if looks_like_hub_id(model):
+            notes.append(f"{model} is a local directory here: it was loaded instead of the Hub repo")
     elif not looks_like_hub_id(model):
         raise SmokeFailure("not-found", f"{model}: no such directory, and not a Hub id (owner/name) either")
     else:

@@ -305,9 +305,36 @@ def test_the_estimator_is_asked_for_what_actually_ran(monkeypatch) -> None:
     fake_child(monkeypatch, f"print({MARKER!r} + {report!r})")
     result = smoke.smoke_test("org/model", quantization="nf4", max_new_tokens=12)
     assert calls == [
-        (config, {"quantization": "nf4", "context_tokens": 32, "batch_size": 1, "mode": "inference"})
+        (
+            config,
+            {
+                "quantization": "nf4",
+                "batch_size": 1,
+                "mode": "inference",
+                "context_tokens": 20,
+                "max_new_tokens": 12,
+                "device": "gpu",
+            },
+        )
     ]
     assert result.measured_over_estimated == pytest.approx(1.25)
+
+
+def test_an_estimator_with_the_basic_signature_gets_prompt_plus_new_tokens(monkeypatch) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def estimate_memory(
+        model: Any, quantization: str, context_tokens: int, batch_size: int, mode: str
+    ) -> int:
+        calls.append({"quantization": quantization, "context_tokens": context_tokens})
+        return 2000
+
+    monkeypatch.setitem(sys.modules, "advisor.memory", types.SimpleNamespace(estimate_memory=estimate_memory))
+    report = ok_result(device="cpu", config={"a": 1}, prompt_tokens=20, peak_memory_bytes=3000)
+    fake_child(monkeypatch, f"print({MARKER!r} + {report!r})")
+    result = smoke.smoke_test("org/model", max_new_tokens=12)
+    assert calls == [{"quantization": "bf16", "context_tokens": 32}]
+    assert result.estimate_bytes == 2000 and "no breakdown" in result.comparison
 
 
 def test_no_estimator_means_no_ratio_and_a_note(monkeypatch) -> None:

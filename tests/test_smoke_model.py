@@ -6,6 +6,7 @@ they still run in CI. GPU tests are marked ``gpu`` and skipped without CUDA.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,9 @@ def test_tiny_model_fits_with_real_generation_and_measured_figures(tiny_model: P
     assert result.memory_measure and "RSS" in result.memory_measure
     assert result.load_peak_memory_bytes and result.generation_peak_memory_bytes
     assert result.peak_memory_bytes == max(result.load_peak_memory_bytes, result.generation_peak_memory_bytes)
+    if importlib.util.find_spec("advisor.memory") is not None:  # the estimator, once it has landed
+        assert result.estimate_bytes and result.measured_over_estimated and result.measured_over_estimated > 0
+        assert result.comparison and result.comparison.startswith("CPU")
 
 
 def test_without_a_tokenizer_fixed_token_ids_are_fed(
