@@ -1,0 +1,373 @@
+"""``AdvisorApp``: the terminal questionnaire, its live recommendation, results, files and smoke test.
+
+The app holds the state every screen shows (language, answers, hardware, recommendation, smoke
+test) and does the work; screens read that state and redraw when it changes. Slow things never
+run on the UI thread: hardware detection and the smoke test are thread workers, and the smoke
+test can be stopped. ``recommend()`` takes a few milliseconds, so it runs on every change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive, var
+from textual.worker import get_current_worker
+
+from advisor.errors import AdvisorError
+from advisor.hardware import HardwareProfile
+from advisor.i18n import Lang, LocalizedText, resolve_lang
+from advisor.questionnaire import Answers, dump_answers, load_answers
+from advisor.tui.render import SmokeView, smoke_target
+from advisor.tui.screens import PathDialog, QuestionnaireScreen, ResultsScreen, localize_bindings
+from advisor.tui.texts import t
+
+DEFAULT_ANSWERS_FILE = "answers.yaml"
+SMOKE_MAX_NEW_TOKENS = 16
+
+
+class SmokeCancelled(Exception):
+    """Raised from the progress callback to end a smoke test the user stopped."""
+
+
+class AdvisorApp(App[None]):
+    """The llm-advisor questionnaire.
+
+    ``lang``: "en" or "fr" (default: ``ADVISOR_LANG``, then the locale). ``answers``: a dict, an
+    ``Answers`` or a YAML path to start from. ``hardware``: a ``hardware=`` override dict (as for
+    ``recommend``) or a ``HardwareProfile``; when given, nothing is detected, which makes runs
+    reproducible (tests, snapshots, planning for a machine one does not have).
+    """
+
+    CSS_PATH = "advisor.tcss"
+    ENABLE_COMMAND_PALETTE = False  # its texts are English-only; every action has a key instead
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (132, "-wide")]
+    BINDINGS = [
+        Binding("f2,ctrl+l", "toggle_language", "Français", id="tui.key.language"),
+        Binding("ctrl+q", "quit", "Quit", id="tui.key.quit", priority=True),
+    ]
+
+    lang: reactive[Lang] = reactive("en", init=False)
+    recommendation: var[Any] = var(None, init=False, always_update=True)
+    smoke: var[SmokeView] = var(SmokeView, init=False, always_update=True)
+
+    def __init__(
+        self,
+        *,
+        lang: str | None = None,
+        answers: Answers | dict[str, Any] | str | Path | None = None,
+        hardware: dict[str, Any] | HardwareProfile | None = None,
+    ) -> None:
+        super().__init__()
+        self.set_reactive(AdvisorApp.lang, resolve_lang(lang))
+        self.initial_answers = load_answers(answers) if answers is not None else None
+        self.answers = Answers()
+        self.invalid_keys: list[str] = []
+        self.error: str | None = None
+        self.override_error: Any = None
+        self.planned_hardware: HardwareProfile | None = None
+        self.hardware_state = "detecting"
+        self.hardware_detail: str | None = None
+        self.base_hardware: HardwareProfile | None = None
+        if hardware is not None:
+            from advisor.hardware import profile_from_override
+
+            self.base_hardware = hardware if isinstance(hardware, HardwareProfile) else profile_from_override(hardware)
+            self.hardware_state = "given"
+        self._update_pending = False
+        self.last_answers_path: str = DEFAULT_ANSWERS_FILE
+
+    def get_default_screen(self) -> QuestionnaireScreen:
+        return QuestionnaireScreen()
+
+    def on_mount(self) -> None:
+        self.title = t("tui.title", self.lang)
+        localize_bindings(self, self.lang)
+
+    def questionnaire_ready(self) -> None:
+        """Fill the questionnaire and start detection once its widgets exist (called by the screen)."""
+        screen = self.questionnaire
+        if self.initial_answers is not None:
+            screen.show_answers(self.initial_answers)
+        self._show_hardware_state()
+        if self.hardware_state == "detecting":
+            self.call_after_refresh(self.detect_hardware)  # after the first paint
+        self.schedule_update()
+
+    @property
+    def questionnaire(self) -> QuestionnaireScreen:
+        """The questionnaire screen (the bottom of the stack)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, QuestionnaireScreen)
+        return screen
+
+    # --- language ---------------------------------------------------------------------------------
+
+    def action_toggle_language(self) -> None:
+        """Switch every text between English and French; answers stay as they are."""
+        self.lang = "en" if self.lang == "fr" else "fr"
+
+    def watch_lang(self, lang: Lang) -> None:
+        localize_bindings(self, lang)
+        self.title = t("tui.title", lang)
+
+    # --- recommendation ---------------------------------------------------------------------------
+
+    def schedule_update(self) -> None:
+        """Recompute once after the current burst of changes (a load changes every field at once)."""
+        if not self._update_pending:
+            self._update_pending = True
+            self.call_later(self.update_recommendation)
+
+    def update_recommendation(self) -> None:
+        """Read the answers and the hardware here, on the UI thread, and recommend in a worker.
+
+        ``recommend`` is a few milliseconds once warm, but its first call loads the rules, the
+        catalog and the estimators; the questionnaire must stay responsive meanwhile. A newer
+        change supersedes a computation still running: only the latest result is shown.
+        """
+        from advisor.hardware import profile_from_override
+
+        self._update_pending = False
+        screen = self.questionnaire
+        data, self.invalid_keys = screen.collect()
+        self.error = None
+        try:
+            self.answers = load_answers(data)
+        except AdvisorError as exc:  # the fields check each value; this is a last line of defence
+            self.error = str(exc)
+        panel = screen.query_one("#hardware")
+        override, self.override_error = panel.override()  # type: ignore[attr-defined]
+        base = self.base_hardware
+        profile = base if base is not None else HardwareProfile(source="override")
+        if override is not None:
+            try:
+                profile = profile_from_override(override, base=base)
+                if base is not None and base.source == "override":
+                    profile.source = "override"  # given at start, changed here: still nothing detected
+            except AdvisorError as exc:
+                self.override_error = LocalizedText(en=str(exc), fr=str(exc))
+        self.planned_hardware = profile
+        self.recommend_in_background(self.answers, profile)
+
+    @work(thread=True, exclusive=True, group="recommend")
+    def recommend_in_background(self, answers: Answers, profile: HardwareProfile) -> None:
+        """``recommend()`` off the UI thread; a superseded (cancelled) run publishes nothing."""
+        from advisor.advice import recommend
+
+        worker = get_current_worker()
+        rec, error = None, None
+        try:
+            rec = recommend(answers, profile)
+        except AdvisorError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug in the engine must not take the questionnaire down
+            error = f"{type(exc).__name__}: {exc}"
+        if not worker.is_cancelled:
+            self.call_from_thread(self._publish, rec, error)
+
+    def _publish(self, rec: Any, error: str | None) -> None:
+        if error is not None:
+            self.error = error
+        self.recommendation = rec
+
+    # --- hardware ---------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="detect")
+    def detect_hardware(self) -> None:
+        """Detect GPUs and RAM off the UI thread (NVML can take seconds)."""
+        from advisor import hardware
+
+        detect = getattr(hardware, "detect_hardware", None)
+        if detect is None:
+            self.call_from_thread(self._hardware_found, "unavailable", None, None)
+            return
+        try:
+            profile = detect()
+        except Exception as exc:  # detection problems must never take the questionnaire down
+            self.call_from_thread(self._hardware_found, "failed", None, f"{type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._hardware_found, "detected", profile, None)
+
+    def _hardware_found(self, state: str, profile: HardwareProfile | None, detail: str | None) -> None:
+        self.hardware_state = state
+        self.base_hardware = profile
+        self.hardware_detail = detail
+        self._show_hardware_state()
+        self.schedule_update()
+
+    def _show_hardware_state(self) -> None:
+        panel = self.questionnaire.query_one("#hardware")
+        panel.set_base(self.hardware_state, self.base_hardware, self.hardware_detail)  # type: ignore[attr-defined]
+
+    # --- screens and files ------------------------------------------------------------------------
+
+    def action_results(self) -> None:
+        """Open the results screen (Esc comes back)."""
+        if not isinstance(self.screen, ResultsScreen):
+            self.push_screen(ResultsScreen())
+
+    def action_open_answers(self) -> None:
+        """Ask for a YAML file and load its answers; a bad file changes nothing."""
+        self.push_screen(PathDialog("tui.dialog.open_title", self.last_answers_path, self._open_answers))
+
+    def _open_answers(self, path: Path, _lang: Lang) -> str | None:
+        try:
+            answers = load_answers(path)
+        except AdvisorError as exc:
+            return f"{exc}\n{t('tui.dialog.kept', self.lang)}"
+        self.apply_answers(answers)
+        self.last_answers_path = str(path)
+        self.notify(t("tui.notify.loaded", self.lang, path=str(path)))
+        return None
+
+    def apply_answers(self, answers: Answers) -> None:
+        """Show ``answers`` in the questionnaire (replacing every answer) and recommend for them."""
+        self.questionnaire.show_answers(answers)
+        self.schedule_update()
+
+    def action_save_answers(self) -> None:
+        """Ask for a path and write the answers as YAML, the format ``advisor recommend`` reads."""
+        self.push_screen(PathDialog("tui.dialog.save_title", self.last_answers_path, self._save_answers))
+
+    def _save_answers(self, path: Path, _lang: Lang) -> str | None:
+        try:
+            path.write_text(dump_answers(self.answers), encoding="utf-8")
+        except OSError as exc:
+            return t("tui.error.write", self.lang, path=str(path), error=exc.strerror or str(exc))
+        self.last_answers_path = str(path)
+        self.notify(t("tui.notify.saved", self.lang, path=str(path)))
+        if self.invalid_keys:
+            self.notify(t("tui.notify.left_out", self.lang, count=len(self.invalid_keys)), severity="warning")
+        return None
+
+    def action_save_report(self) -> None:
+        """Ask for a path and a language, and write the Markdown report."""
+        initial = f"llm-advisor-report.{self.lang}.md"
+        self.push_screen(PathDialog("tui.dialog.report_title", initial, self._save_report, choose_language=True))
+
+    def _save_report(self, path: Path, lang: Lang) -> str | None:
+        rec = self.recommendation
+        if rec is None:
+            return self.error or ""
+        view = self.smoke
+        if view.state == "done" and view.result is not None and smoke_target(rec) == (view.model, view.quantization):
+            rec = rec.model_copy(update={"smoke": view.result})
+        try:
+            text = rec.to_markdown(lang)
+        except ImportError as exc:  # the report module lands separately
+            return t("tui.error.report_missing", self.lang, error=str(exc))
+        except AdvisorError as exc:
+            return str(exc)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return t("tui.error.write", self.lang, path=str(path), error=exc.strerror or str(exc))
+        self.notify(t("tui.notify.report_saved", self.lang, path=str(path)))
+        return None
+
+    # --- smoke test -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer "stop test" only while one runs."""
+        if action == "cancel_smoke":
+            return self.smoke.state == "running"
+        return True
+
+    def action_smoke(self) -> None:
+        """Start the smoke test of the chosen model in a worker thread."""
+        if self.smoke.state == "running":
+            self.notify(t("tui.smoke.busy", self.lang), severity="warning")
+            return
+        target = smoke_target(self.recommendation)
+        if target is None:
+            self.notify(t("tui.smoke.no_model", self.lang), severity="warning")
+            return
+        try:
+            from advisor import smoke  # noqa: F401 - only checks that the module is there
+        except ImportError as exc:
+            self.smoke = SmokeView(state="missing", error=str(exc))
+            return
+        model, quantization = target
+        self.smoke = SmokeView(state="running", started=time.monotonic(), model=model, quantization=quantization)
+        self.run_smoke(model, quantization)
+
+    @work(thread=True, exclusive=True, group="smoke")
+    def run_smoke(self, model: str, quantization: str | None) -> None:
+        """The smoke test itself (a child process); progress comes back through call_from_thread."""
+        from advisor.smoke import smoke_test
+
+        worker = get_current_worker()
+
+        def progress(step: str, detail: str | None) -> None:
+            if worker.is_cancelled:
+                raise SmokeCancelled
+            self.call_from_thread(self._smoke_step, step)
+
+        try:
+            result = smoke_test(
+                model, quantization=quantization, max_new_tokens=SMOKE_MAX_NEW_TOKENS, progress=progress
+            )
+        except SmokeCancelled:
+            return
+        except Exception as exc:  # a failure of the test must not end the app
+            if not worker.is_cancelled:
+                self.call_from_thread(self._smoke_failed, f"{type(exc).__name__}: {exc}")
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._smoke_done, result)
+
+    def _smoke_step(self, step: str) -> None:
+        if self.smoke.state == "running":
+            self.smoke.step = step
+            self.smoke = self.smoke
+
+    def _smoke_done(self, result: Any) -> None:
+        view = self.smoke
+        self.smoke = SmokeView(state="done", result=result, model=view.model, quantization=view.quantization)
+
+    def _smoke_failed(self, error: str) -> None:
+        self.smoke = SmokeView(state="missing", error=error)
+
+    def action_cancel_smoke(self) -> None:
+        """Stop the smoke test: the worker is cancelled and the test's process group is killed."""
+        if self.smoke.state != "running":
+            return
+        self.workers.cancel_group(self, "smoke")
+        stop_smoke_children()
+        view = self.smoke
+        self.smoke = SmokeView(state="cancelled", model=view.model, quantization=view.quantization)
+
+
+def stop_smoke_children() -> int:
+    """Kill the process group of every smoke-test child this process started; returns how many.
+
+    ``smoke_test`` starts its child in its own session and kills that group itself on timeout;
+    a user who stops the test should not wait for the timeout, so the app ends it here. Only
+    direct children of this process running ``advisor.smoke_child`` are touched.
+    """
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        return 0
+    count = 0
+    for child in psutil.Process(os.getpid()).children():
+        try:
+            if "advisor.smoke_child" not in " ".join(child.cmdline()):
+                continue
+            if os.name == "posix":
+                os.killpg(child.pid, signal.SIGKILL)
+            else:  # pragma: no cover
+                child.kill()
+            count += 1
+        except (psutil.Error, ProcessLookupError, PermissionError):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+    return count

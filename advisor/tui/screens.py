@@ -1,0 +1,355 @@
+"""The screens: the questionnaire (the first thing a user sees), the results, and a file dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, ProgressBar, RadioButton, RadioSet, Static, TabbedContent, TabPane
+
+from advisor.i18n import LANGS, Lang
+from advisor.questionnaire import Answers, load_questions
+from advisor.tui import render
+from advisor.tui.fields import QuestionField, make_field
+from advisor.tui.panels import HardwarePanel, LivePanel
+from advisor.tui.texts import t
+
+if TYPE_CHECKING:
+    from advisor.tui.app import AdvisorApp
+
+HARDWARE_TAB = "tab-hardware"
+
+
+def localize_bindings(node: Any, lang: Lang) -> None:
+    """Rewrite the footer descriptions of ``node``'s bindings whose id is a ``tui.key.*`` message.
+
+    Textual keeps descriptions in frozen ``Binding`` objects; replacing them in the node's own
+    bindings map (a copy of the class map, lists included, rebuilt here) is what lets the footer
+    follow the language switch.
+    """
+    from dataclasses import replace
+
+    bindings = node._bindings
+    for key, items in list(bindings.key_to_bindings.items()):
+        bindings.key_to_bindings[key] = [
+            replace(b, description=t(b.id, lang)) if b.id and b.id.startswith("tui.key.") else b for b in items
+        ]
+    node.refresh_bindings()
+
+
+def _questions_scroll() -> VerticalScroll:
+    # Not focusable itself: Tab goes from control to control and the scroll follows the focus.
+    return VerticalScroll(classes="questions", can_focus=False)
+
+
+class AdvisorScreen(Screen[None]):
+    """Common ground: the app's language, and localized footer keys."""
+
+    @property
+    def advisor(self) -> AdvisorApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.advisor.lang)
+        self.watch(self.app, "lang", self._lang_changed, init=False)
+
+    def _lang_changed(self, lang: Lang) -> None:
+        localize_bindings(self, lang)
+        self.relabel(lang)
+
+    def relabel(self, lang: Lang) -> None:
+        """Redraw the screen's texts in ``lang``."""
+
+
+class QuestionnaireScreen(AdvisorScreen):
+    """Questions by section in tabs, the hardware tab, and the live recommendation beside them."""
+
+    BINDINGS = [
+        Binding("f3", "hardware", "Hardware", id="tui.key.hardware"),
+        Binding("f4,ctrl+r", "app.results", "Results", id="tui.key.results"),
+        Binding("f5,ctrl+o", "app.open_answers", "Open", id="tui.key.open"),
+        Binding("f6,ctrl+s", "app.save_answers", "Save", id="tui.key.save"),
+        Binding("ctrl+pagedown", "section(1)", "Next section", show=False, id="tui.key.next_section"),
+        Binding("ctrl+pageup", "section(-1)", "Previous section", show=False, id="tui.key.previous_section"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        lang = self.advisor.lang
+        book = load_questions()
+        yield Header()
+        with Horizontal(id="main"):
+            with TabbedContent(id="sections"):
+                for group, title in book.groups.items():
+                    with TabPane(title.get(lang), id=f"tab-{group}"), _questions_scroll():
+                        for question in book.questions:
+                            if question.group == group:
+                                yield make_field(question, lang)
+                with TabPane(t("summary.hardware", lang), id=HARDWARE_TAB), _questions_scroll():
+                    yield HardwarePanel(lang, id="hardware")
+            yield LivePanel(id="live")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.sub_title = t("tui.subtitle.questionnaire", self.advisor.lang)
+        self.watch(self.app, "recommendation", self._show_recommendation, init=False)
+        first = next(iter(self.fields().values()))
+        self.set_focus(first_control(first))
+        self.advisor.questionnaire_ready()
+
+    # --- reading and writing answers ---------------------------------------------------------------
+
+    def fields(self) -> dict[str, QuestionField]:
+        """Every question field by key, in questionnaire order."""
+        return {f.key: f for f in self.query(QuestionField)}
+
+    def collect(self) -> tuple[dict[str, Any], list[str]]:
+        """The answers the fields hold, and the keys whose content is invalid (not counted)."""
+        answers: dict[str, Any] = {}
+        invalid: list[str] = []
+        for key, field in self.fields().items():
+            value = field.value()
+            if value is not None:
+                answers[key] = value
+            if field.compute_error() is not None:
+                invalid.append(key)
+        return answers, invalid
+
+    def show_answers(self, answers: Answers) -> None:
+        """Put every answer into its field (unanswered keys are cleared)."""
+        data = answers.model_dump()
+        for key, field in self.fields().items():
+            field.show(data.get(key))
+
+    @on(QuestionField.Edited)
+    @on(HardwarePanel.Edited)
+    def _edited(self) -> None:
+        self.advisor.schedule_update()
+
+    # --- showing the result ----------------------------------------------------------------------
+
+    def _show_recommendation(self, rec: Any) -> None:
+        app = self.advisor
+        self.query_one(LivePanel).show(
+            rec,
+            app.lang,
+            answered=len(app.answers.answered()),
+            total=len(self.fields()),
+            invalid=len(app.invalid_keys),
+            error=app.error,
+        )
+        self.query_one(HardwarePanel).set_planned(app.planned_hardware, app.override_error)
+
+    def relabel(self, lang: Lang) -> None:
+        self.sub_title = t("tui.subtitle.questionnaire", lang)
+        book = load_questions()
+        tabs = self.query_one(TabbedContent)
+        for group, title in book.groups.items():
+            tabs.get_tab(f"tab-{group}").label = Content(title.get(lang))
+        tabs.get_tab(HARDWARE_TAB).label = Content(t("summary.hardware", lang))
+        for field in self.fields().values():
+            field.relabel(lang)
+        self.query_one(HardwarePanel).relabel(lang)
+        self._show_recommendation(self.advisor.recommendation)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def _focus_first_in(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        for widget in self.focus_chain:
+            if pane in widget.ancestors:
+                widget.focus()
+                return
+
+    def action_hardware(self) -> None:
+        """Open the hardware tab and put the cursor in its first box."""
+        self.query_one(TabbedContent).active = HARDWARE_TAB
+        self.call_after_refresh(self._focus_first_in, HARDWARE_TAB)
+
+    def action_section(self, step: int) -> None:
+        """Go to the next (or previous) section."""
+        tabs = self.query_one(TabbedContent)
+        ids = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        index = ids.index(tabs.active) if tabs.active in ids else 0
+        target = ids[(index + step) % len(ids)]
+        tabs.active = target
+        self.call_after_refresh(self._focus_first_in, target)
+
+
+class ResultsScreen(AdvisorScreen):
+    """Approach, reasons, alternatives, model table, memory bars, follow-ups and the smoke test."""
+
+    BINDINGS = [
+        Binding("escape,f4", "app.pop_screen", "Back", id="tui.key.back"),
+        Binding("f7,r", "app.save_report", "Report", id="tui.key.report"),
+        Binding("f8,t", "app.smoke", "Smoke test", id="tui.key.smoke"),
+        Binding("c", "app.cancel_smoke", "Stop test", id="tui.key.cancel_smoke"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="results"):
+            for name in ("approach", "reasons", "alternatives", "techniques", "model", "memory", "follow_ups", "smoke"):
+                yield Static(classes="section-title", id=f"title-{name}")
+                yield Static(classes="section-body", id=f"body-{name}")
+            yield ProgressBar(total=len(render.SMOKE_STEPS), show_eta=False, id="smoke-progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "recommendation", self._redraw, init=False)
+        self.watch(self.app, "smoke", self._redraw_smoke, init=False)
+        self.set_interval(1.0, self._tick)
+        self.relabel(self.advisor.lang)
+        self.query_one("#results").focus()
+
+    def _section(self, name: str, title_key: str | None, body: Any) -> None:
+        title = self.query_one(f"#title-{name}", Static)
+        content = self.query_one(f"#body-{name}", Static)
+        visible = body is not None
+        content.display = visible
+        title.display = visible and title_key is not None
+        if visible:
+            title.update(Content(t(title_key, self.advisor.lang)) if title_key else "")
+            content.update(body)
+
+    def _redraw(self, _rec: Any = None) -> None:
+        rec = self.advisor.recommendation
+        lang = self.advisor.lang
+        if rec is None:
+            return
+        self._section("approach", None, render.approach_block(rec, lang))
+        self._section("reasons", "summary.why", render.reasons_block(rec, lang))
+        self._section("alternatives", "summary.alternatives", render.alternatives_table(rec, lang))
+        self._section("techniques", "summary.plan", render.techniques_block(rec, lang))
+        self._section("model", "summary.model", render.model_table(rec, lang))
+        bars = render.memory_bars(rec, lang) if rec.model is not None else None
+        self._section("memory", "tui.results.memory", bars)
+        self._section("follow_ups", "summary.follow_ups", render.follow_ups_block(rec, lang))
+        self._redraw_smoke()
+
+    def _redraw_smoke(self, _view: Any = None) -> None:
+        app = self.advisor
+        view = app.smoke
+        self._section("smoke", "tui.smoke.title", render.smoke_block(view, app.recommendation, app.lang))
+        bar = self.query_one("#smoke-progress", ProgressBar)
+        bar.display = view.state in ("running", "done")
+        bar.update(progress=view.progress)
+        self.refresh_bindings()
+
+    def _tick(self) -> None:
+        if self.advisor.smoke.state == "running":
+            self._redraw_smoke()
+
+    def relabel(self, lang: Lang) -> None:
+        self.sub_title = t("tui.subtitle.results", lang)
+        self._redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show "stop test" only while a test runs."""
+        if action == "cancel_smoke":
+            return self.advisor.smoke.state == "running"
+        return True
+
+
+class PathDialog(ModalScreen[Path | None]):
+    """Ask for a file path (and for a report, its language); stays open on error, showing why.
+
+    ``act(path, lang)`` does the work and returns an error text, or None on success; the dialog
+    keeps what was typed, so a wrong path is fixed rather than retyped.
+    """
+
+    BINDINGS = [Binding("escape", "dismiss_dialog", "Cancel", id="tui.key.cancel")]
+
+    def __init__(
+        self,
+        title_key: str,
+        initial: str,
+        act: Callable[[Path, Lang], str | None],
+        *,
+        choose_language: bool = False,
+    ) -> None:
+        super().__init__()
+        self.title_key = title_key
+        self.initial = initial
+        self.act = act
+        self.choose_language = choose_language
+
+    @property
+    def lang(self) -> Lang:
+        """The app's language."""
+        return self.app.lang  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(id="dialog-title", classes="section-title")
+            yield Static(id="dialog-path-label")
+            yield Input(self.initial, id="dialog-path")
+            if self.choose_language:
+                yield Static(id="dialog-lang-label")
+                with RadioSet(id="dialog-lang"):
+                    for code in LANGS:
+                        yield RadioButton(t(f"tui.lang.{code}", self.lang), value=code == self.lang, name=code)
+            yield Static(id="dialog-error")
+            yield Static(id="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.relabel(self.lang)
+        self.watch(self.app, "lang", self.relabel, init=False)
+        self.query_one("#dialog-path", Input).focus()
+
+    def relabel(self, lang: Lang) -> None:
+        """Redraw the dialog in ``lang``."""
+        localize_bindings(self, lang)
+        self.query_one("#dialog-title", Static).update(Content(t(self.title_key, lang)))
+        self.query_one("#dialog-path-label", Static).update(Content(t("tui.dialog.path", lang)))
+        self.query_one("#dialog-keys", Static).update(Content(t("tui.dialog.keys", lang)))
+        if self.choose_language:
+            self.query_one("#dialog-lang-label", Static).update(Content(t("tui.dialog.report_lang", lang)))
+            for button in self.query(RadioButton):
+                button.label = t(f"tui.lang.{button.name}", lang)
+
+    def chosen_language(self) -> Lang:
+        """The report language picked in the dialog (the app's language by default)."""
+        if not self.choose_language:
+            return self.lang
+        button = self.query_one("#dialog-lang", RadioSet).pressed_button
+        return button.name if button is not None and button.name in LANGS else self.lang  # type: ignore[return-value]
+
+    def show_error(self, text: str | None) -> None:
+        """Show why the last attempt failed (None clears it)."""
+        box = self.query_one("#dialog-error", Static)
+        box.update(Content(text or ""))
+        box.display = bool(text)
+
+    @on(Input.Submitted, "#dialog-path")
+    def submit(self) -> None:
+        """Run the action; close on success, keep everything and show the error otherwise."""
+        text = self.query_one("#dialog-path", Input).value.strip()
+        if not text:
+            self.show_error(t("tui.dialog.empty_path", self.lang))
+            return
+        path = Path(text).expanduser()
+        error = self.act(path, self.chosen_language())
+        if error is not None:
+            self.show_error(error)
+            return
+        self.dismiss(path)
+
+    def action_dismiss_dialog(self) -> None:
+        """Close without doing anything."""
+        self.dismiss(None)
+
+
+def first_control(field: Widget) -> Widget:
+    """The widget that takes the keys for a question (tests and focus moves use it)."""
+    return field.query_one("Select, Input, RadioSet, SelectionList")
