@@ -599,11 +599,14 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
         baseline_cuda = _cuda_snapshot(torch, devices)
         report["baseline_memory_bytes"] = sum(used for used, _ in baseline_cuda.values())
         load_kwargs["device_map"] = "auto"
+        # GPUs only, no "cpu" entry: left to itself accelerate would offload what does not fit to
+        # RAM and the run would "fit" at a fraction of the speed; here it has to fit on the GPUs.
+        free = {d: int(torch.cuda.mem_get_info(d)[0]) for d in devices}
+        load_kwargs["max_memory"] = {d: min(free[d], int(limit)) if limit else free[d] for d in devices}
         if limit:
             for d in devices:
                 total = torch.cuda.get_device_properties(d).total_memory
                 torch.cuda.set_per_process_memory_fraction(min(1.0, limit / total), d)
-            load_kwargs["max_memory"] = {d: int(limit) for d in devices}
             notes.append(f"memory cap: {limit} bytes per GPU (torch per-process memory fraction)")
     else:
         report["baseline_memory_bytes"] = current_rss()
@@ -663,6 +666,15 @@ def _load_and_generate(
         report["_load_peak_rss"] = peak_rss()
         report["_generation_reset"] = reset_peak_rss()
     report["device"] = _device_label(model_obj, cuda)
+    device_map = getattr(model_obj, "hf_device_map", None) or {}
+    offloaded = sorted({str(v) for v in device_map.values() if str(v) in ("cpu", "disk", "meta")})
+    if cuda and offloaded:
+        raise SmokeFailure(
+            "out-of-memory",
+            f"the model does not fit in GPU memory as {quant}: accelerate placed part of it on "
+            f"{' and '.join(offloaded)}",
+            "try a smaller quantization (fallback walks the ladder), more GPUs, or a smaller model",
+        )
     first_device = model_obj.get_input_embeddings().weight.device
     inputs = {k: v.to(first_device) for k, v in inputs.items()}
     prompt_tokens = int(inputs["input_ids"].shape[-1])
@@ -806,7 +818,12 @@ def _describe(exc: BaseException, request: dict[str, Any], report: dict[str, Any
     # Under an address-space cap, a thread stack (8 MiB of virtual memory by default) that cannot
     # be mapped is the cap speaking: pthread_create fails with EAGAIN, Python says this.
     capped_thread = bool(request.get("memory_limit_bytes")) and "can't start new thread" in str(exc)
-    if capped_thread or is_out_of_memory(exc, sys.modules.get("torch")):
+    # With GPUs only in max_memory, weights that do not fit are sent to "disk", which transformers
+    # refuses without an offload folder (and bitsandbytes refuses as "dispatched on the CPU or the
+    # disk"): on a GPU run that is the model not fitting.
+    text = str(exc).lower()
+    offload = str(report.get("device", "")).startswith("cuda") and ("offload" in text or "the disk" in text)
+    if capped_thread or offload or is_out_of_memory(exc, sys.modules.get("torch")):
         where = "GPU memory" if str(report.get("device", "")).startswith("cuda") else "memory"
         quant = report.get("quantization") or request.get("quantization") or "the default precision"
         return {
