@@ -374,7 +374,9 @@ def smoke_test(
     (RLIMIT_AS) at its size before loading plus this amount; on CUDA it caps torch's share of each
     GPU. A run that hits the cap reports does-not-fit.
     ``offline``: True sets HF_HUB_OFFLINE=1 for the child; None keeps the caller's environment.
-    ``progress``: called with a step name (resolve, download, load, warm-up, generate) and a detail.
+    ``progress``: called with a step name (resolve, download, load, warm-up, generate, fallback)
+    and a detail. An exception raised by it stops the test: the child's process group is killed and
+    the exception propagates (the terminal app cancels a run this way).
     """
     if max_new_tokens < 1:
         raise ValueError("max_new_tokens must be >= 1")

@@ -121,6 +121,29 @@ def test_hang_times_out_and_the_whole_process_group_is_killed(monkeypatch, tmp_p
     assert wait_gone(helper_pid), "the helper the child started outlived the timeout"
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states read from /proc")
+def test_raising_from_progress_stops_the_test_and_kills_the_child(monkeypatch, tmp_path) -> None:
+    pid_file = tmp_path / "pid"
+    fake_child(
+        monkeypatch,
+        f"""
+        open({str(pid_file)!r}, "w").write(str(os.getpid()))
+        emit({{"event": "progress", "step": "load", "detail": "bf16"}})
+        time.sleep(300)
+        """,
+    )
+
+    class Stop(Exception):
+        pass
+
+    def progress(step: str, detail: Any) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        smoke.smoke_test("org/model", timeout_s=120, progress=progress)
+    assert wait_gone(int(pid_file.read_text()))
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV])
 def test_child_killed_by_a_signal_is_reported_as_crashed_with_the_signal_named(monkeypatch, sig) -> None:
     fake_child(
