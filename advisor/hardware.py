@@ -3,34 +3,91 @@
 A plan is only as good as the memory figure it starts from, so this module keeps the two apart:
 ``total_bytes`` is what the device has, ``usable_bytes`` is what a model may take once the runtime
 has kept its share (a fixed reserve per device, then a fractional headroom).
+
+Detection never raises and never hangs: every probe that talks to a driver runs under
+``call_with_timeout``, and whatever could not be detected is said in ``notes`` rather than guessed.
+The vendor probes live in ``advisor.hardware_nvidia`` (NVML) and ``advisor.hardware_other`` (RAM and
+container limits, Apple Silicon, AMD); they are imported only when detection runs, so importing this
+module costs neither pynvml nor psutil.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.datafiles import errors_from_validation
-from advisor.errors import InputErrors
+from advisor.errors import InputError, InputErrors
 
 GIB = 1024**3
+MIB = 1024**2
 
 # Memory the CUDA/ROCm runtime keeps per device before a model gets any: CUDA context, kernels,
 # cuBLAS workspaces. llama.cpp's fit margin is 1024 MiB (common/common.h fit_params_target);
 # Ollama keeps 457 MiB (ml/device.go MinimumMemory); 1 GiB covers both.
 GPU_RUNTIME_RESERVE_BYTES = 1 * GIB
+# The same reserve on Apple Metal: Ollama's MinimumMemory for Metal is 512 MiB (ml/device.go).
+METAL_RUNTIME_RESERVE_BYTES = 512 * MIB
 # Fraction of what is left that stays free for allocator fragmentation and transient buffers:
 # accelerate's get_balanced_memory keeps 10 % on one GPU; transformers' bitsandbytes quantizers
 # multiply max_memory by 0.90; vLLM's historical gpu_memory_utilization is 0.9.
 GPU_HEADROOM_FRACTION = 0.10
 # Share of RAM a CPU plan may take: llmfit falls back to 80 % of total RAM when available is unknown.
 RAM_USABLE_FRACTION = 0.80
+# How long one driver probe (NVML, amdsmi, rocm-smi, sysctl) may take before detection gives up on
+# it. A healthy NVML answers in milliseconds; the slow legitimate case is nvmlInit on a multi-GPU
+# node without persistence mode, which initialises every GPU (seconds, not tens of seconds:
+# inference, no measured source). Ollama allows 30 s for its whole GPU discovery, which also loads
+# compute backends (discover/runner.go); sglang wraps nvidia-smi in `timeout 60` (PR #31229). A
+# wedged driver never answers (NVIDIA/go-nvml#152), so any bound works; 10 s keeps `advisor detect`
+# interactive when it happens.
+PROBE_TIMEOUT_S = 10.0
+
+# Environment variables that plan for other hardware without touching the command line; they
+# apply wherever ``resolve_hardware`` runs (``recommend()``, ``advisor recommend``, ``advisor detect``).
+ENV_HARDWARE = "ADVISOR_HARDWARE"  # the hardware= dict as JSON/YAML, or the path of a YAML file
+ENV_VRAM_GB = "ADVISOR_VRAM_GB"
+ENV_GPUS = "ADVISOR_GPUS"
+ENV_RAM_GB = "ADVISOR_RAM_GB"
+
+NvmlStatus = Literal[
+    "ok",  # NVML answered (possibly with zero GPUs)
+    "no_bindings",  # nvidia-ml-py is not importable
+    "no_driver",  # libnvidia-ml not found: no NVIDIA driver, a CPU (or non-NVIDIA) machine
+    "driver_not_loaded",  # user-space libraries present, kernel module not loaded
+    "version_mismatch",  # driver upgraded without a reboot: CUDA fails too
+    "no_permission",  # NVML refused (device nodes not shared with a container, ...)
+    "not_supported",
+    "timeout",  # NVML did not answer within the probe timeout (a wedged driver)
+    "error",  # any other failure, named in the notes
+]
+
+GpuProblem = Literal[
+    "library_not_found",
+    "driver_not_loaded",
+    "version_mismatch",
+    "no_permission",
+    "not_supported",
+    "gpu_lost",
+    "timeout",
+    "memory_unknown",
+    "error",
+]
 
 
-def usable_gpu_bytes(free_bytes: int) -> int:
+def usable_gpu_bytes(free_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
     """What a model may take on one device with ``free_bytes`` free: (free - reserve) x (1 - headroom)."""
-    return int(max(0, free_bytes - GPU_RUNTIME_RESERVE_BYTES) * (1 - GPU_HEADROOM_FRACTION))
+    return int(max(0, free_bytes - reserve_bytes) * (1 - GPU_HEADROOM_FRACTION))
+
+
+def usable_ram_bytes(ram_bytes: int, available_bytes: int | None = None) -> int:
+    """RAM a CPU plan may take: what is available now, never more than the usable share of the total."""
+    ceiling = int(ram_bytes * RAM_USABLE_FRACTION)
+    return ceiling if available_bytes is None else max(0, min(available_bytes, ceiling))
 
 
 class GpuInfo(BaseModel):
@@ -48,10 +105,16 @@ class GpuInfo(BaseModel):
     usable_bytes: int = Field(ge=0, description="Memory a model may take: free minus reserve, minus headroom.")
     compute_capability: str | None = Field(None, description="e.g. '9.0'; bitsandbytes and fp8 need recent ones.")
     memory_bandwidth_gbps: float | None = Field(None, description="Memory bandwidth, GB/s, for speed estimates.")
-    unified_memory: bool = Field(False, description="Shares RAM with the CPU (Apple Silicon, GH200).")
+    unified_memory: bool = Field(
+        False,
+        description="Shares RAM with the CPU (Apple Silicon, GB10, Jetson): one pool, never add it to RAM.",
+    )
     mig: bool = Field(False, description="A MIG instance rather than a whole GPU.")
     status: Literal["ok", "lost", "unusable"] = Field("ok", description="'lost' or 'unusable' GPUs get no model.")
+    problem: GpuProblem | None = Field(None, description="Why the status is not 'ok', as a stable code.")
     note: str | None = Field(None, description="Why the status is not 'ok', or what was not detected.")
+    nvml_index: int | None = Field(None, description="NVML (PCI order) index of the physical GPU.")
+    parent_uuid: str | None = Field(None, description="UUID of the physical GPU a MIG instance belongs to.")
 
 
 class HardwareProfile(BaseModel):
@@ -61,12 +124,14 @@ class HardwareProfile(BaseModel):
 
     gpus: list[GpuInfo] = Field(default_factory=list, description="Accelerators, usable or not.")
     ram_bytes: int = Field(0, ge=0, description="System RAM (clamped by a container limit).")
+    available_ram_bytes: int | None = Field(None, ge=0, description="RAM free when detected; None if not detected.")
     usable_ram_bytes: int = Field(0, ge=0, description="RAM a CPU plan may take.")
     source: Literal["detected", "override", "mixed"] = Field(
         "detected", description="Whether figures were detected, given by the user, or both."
     )
     driver_version: str | None = None
-    cuda_version: str | None = None
+    cuda_version: str | None = Field(None, description="Highest CUDA version the driver supports.")
+    nvml_status: NvmlStatus | None = Field(None, description="What NVML said; None when it was not asked.")
     notes: list[str] = Field(default_factory=list, description="What was not detected, said plainly.")
 
     @property
@@ -83,6 +148,223 @@ class HardwareProfile(BaseModel):
     def total_gpu_usable_bytes(self) -> int:
         """Usable memory summed over usable GPUs (for plans that shard a model)."""
         return sum(gpu.usable_bytes for gpu in self.usable_gpus)
+
+
+# --- detection ---------------------------------------------------------------------------------
+
+
+def detect_hardware(*, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfile:
+    """Detect this machine's GPUs and RAM; never raises, never waits more than ``timeout_s`` per probe.
+
+    Only what the machine says: environment overrides are applied by ``resolve_hardware``, so a
+    front end can show the detected figures and the planned ones side by side.
+    """
+    return _detect(gpus=True, timeout_s=timeout_s)
+
+
+def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfile:
+    # Vendor order: NVIDIA first (NVML is authoritative where it answers); Apple Silicon and AMD only
+    # when NVML lists no GPU at all, because an AMD or Intel iGPU next to an NVIDIA card is not a
+    # device a plan should count (llmfit #271: an iGPU counted as a second 7900 XTX).
+    from advisor import hardware_other
+
+    ram = hardware_other.detect_ram()
+    profile = HardwareProfile(
+        ram_bytes=ram.total_bytes,
+        available_ram_bytes=ram.available_bytes,
+        usable_ram_bytes=usable_ram_bytes(ram.total_bytes, ram.available_bytes),
+        notes=list(ram.notes),
+    )
+    if not gpus:
+        return profile
+    from advisor import hardware_nvidia
+
+    nvidia = hardware_nvidia.detect_nvidia(ram, timeout_s=timeout_s)
+    profile.gpus = nvidia.gpus
+    profile.nvml_status = nvidia.status
+    profile.driver_version = nvidia.driver_version
+    profile.cuda_version = nvidia.cuda_version
+    profile.notes.extend(nvidia.notes)
+    if not nvidia.physical_count:  # not when CUDA_VISIBLE_DEVICES hides NVIDIA GPUs next to an iGPU
+        found, notes = hardware_other.detect_apple(ram, timeout_s=timeout_s)
+        if not found:
+            found, more = hardware_other.detect_amd(timeout_s=timeout_s)
+            notes += more
+        profile.gpus = found
+        profile.notes.extend(notes)
+    if not profile.gpus:
+        profile.notes.append("GPU: no GPU detected: plans use the CPU and RAM (--vram/--gpus plan for a GPU).")
+    elif not profile.usable_gpus:
+        profile.notes.append("GPU: no usable GPU: plans use the CPU and RAM until the problems above are fixed.")
+    return profile
+
+
+def resolve_hardware(
+    hardware: HardwareProfile | dict[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = PROBE_TIMEOUT_S,
+) -> HardwareProfile:
+    """The profile ``recommend()`` sizes for: a given profile, else overrides on top of detection.
+
+    Precedence, lowest first: detection, then the environment, then ``hardware``. The environment
+    (``os.environ`` unless ``env`` is given) holds a standing plan, e.g. on a laptop that prepares
+    jobs for a GPU server:
+
+    - ``ADVISOR_HARDWARE``: the ``hardware=`` dict as JSON or YAML flow text
+      (``{"gpus": [{"name": "A100", "vram_gb": 80}], "ram_gb": 256}``), or the path of a YAML file;
+    - ``ADVISOR_VRAM_GB``, ``ADVISOR_GPUS``, ``ADVISOR_RAM_GB``: the shorthand keys ``vram_gb``,
+      ``gpu_count`` and ``ram_gb`` (they win over the same keys in ``ADVISOR_HARDWARE``).
+
+    Only what the overrides leave open is detected: GPUs are not probed when the overrides fix them
+    (a list, or both size and count, or zero of either), so ``--vram 24 --gpus 1`` never waits on a
+    wedged driver; RAM is detected unless given. A ``HardwareProfile`` is returned as is.
+    """
+    if isinstance(hardware, HardwareProfile):
+        return hardware
+    layers = env_overrides(os.environ if env is None else env)
+    if hardware:
+        layers.append(("hardware", dict(hardware)))
+    for name, data in layers:
+        _validated(data, entry=name)
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        merged.update(data)
+    gpus_fixed = (
+        merged.get("gpus") is not None
+        or merged.get("vram_gb") == 0
+        or merged.get("gpu_count") == 0
+        or (merged.get("vram_gb") is not None and merged.get("gpu_count") is not None)
+    )
+    ram_fixed = merged.get("ram_gb") is not None
+    if gpus_fixed and ram_fixed:
+        profile: HardwareProfile | None = None
+    else:
+        profile = _detect(gpus=not gpus_fixed, timeout_s=timeout_s)
+        if not ram_fixed and layers:
+            profile.notes.insert(0, "RAM: detected on this machine (no RAM figure was given).")
+    for _, data in layers:
+        profile = profile_from_override(data, base=profile)
+    if profile is None:  # for type checkers: no detection means there were layers to apply
+        profile = HardwareProfile(source="override")
+    if layers:
+        profile.source = "override" if gpus_fixed and ram_fixed else "mixed"
+    return profile
+
+
+def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """The overrides the ``ADVISOR_*`` hardware variables describe, as layers to apply in order.
+
+    ``ADVISOR_HARDWARE`` first, then the shorthand variables on top of it, so ``ADVISOR_GPUS=4``
+    over a one-A100 ``ADVISOR_HARDWARE`` plans for four A100s.
+    """
+    from advisor.datafiles import parse_yaml, read_yaml
+
+    layers: list[tuple[str, dict[str, Any]]] = []
+    raw = env.get(ENV_HARDWARE, "").strip()
+    if raw:
+        parsed = parse_yaml(raw, f"${ENV_HARDWARE}")
+        if isinstance(parsed, str) and os.path.isfile(parsed):
+            parsed = read_yaml(parsed)
+        if not isinstance(parsed, dict):
+            raise InputError(
+                "expected a mapping",
+                entry=f"${ENV_HARDWARE}",
+                hint='e.g. ADVISOR_HARDWARE=\'{"gpus": [{"name": "A100", "vram_gb": 80}], "ram_gb": 256}\'',
+            )
+        layers.append((f"${ENV_HARDWARE}", parsed))
+    shorthand: dict[str, Any] = {}
+    names = []
+    for variable, key, kind in (
+        (ENV_VRAM_GB, "vram_gb", float),
+        (ENV_GPUS, "gpu_count", int),
+        (ENV_RAM_GB, "ram_gb", float),
+    ):
+        value = env.get(variable, "").strip()
+        if not value:
+            continue
+        try:
+            shorthand[key] = kind(value)
+        except ValueError:
+            raise InputError(
+                f"{value!r} is not a {'whole ' if kind is int else ''}number", entry=f"${variable}"
+            ) from None
+        names.append(f"${variable}")
+    if shorthand:
+        layers.append((", ".join(names), shorthand))
+    return layers
+
+
+T = TypeVar("T")
+
+
+class ProbeTimeout(Exception):
+    """A driver probe did not answer in time; its thread is left behind (see ``call_with_timeout``)."""
+
+    def __init__(self, name: str, timeout_s: float, *, still_running: bool = False) -> None:
+        self.name = name
+        self.timeout_s = timeout_s
+        self.still_running = still_running
+        what = "an earlier query is still blocked" if still_running else f"no answer within {timeout_s:g} s"
+        super().__init__(f"{name}: {what}")
+
+
+# Probes that timed out and whose thread is still blocked in the driver, by probe name.
+_STUCK_PROBES: dict[str, threading.Thread] = {}
+_STUCK_LOCK = threading.Lock()
+
+
+def call_with_timeout(function: Callable[[], T], timeout_s: float, name: str) -> T:
+    """Run ``function`` in a daemon thread and wait at most ``timeout_s``; re-raise what it raised.
+
+    Why a thread and not a child process, although the reliability notes lean to a child:
+
+    - The failure guarded against is a driver call that blocks (nvmlInit on a wedged driver,
+      NVIDIA/go-nvml#152). Such a call sits in uninterruptible sleep in the kernel, so a child
+      stuck there cannot be killed either; both designs can only walk away from it, and a daemon
+      thread walks away at no cost and never delays interpreter exit.
+    - NVML queries create no CUDA context and hold no GPU memory; every tool we compared (gpustat,
+      nvitop, vLLM's platform probe, torch) calls them in-process. What a child adds is surviving a
+      segfault inside libnvidia-ml, which none of them guards against. The work that does need a
+      child (loading torch/CUDA for the smoke test) has one, in ``advisor.smoke``.
+    - A spawned child costs ~70 ms here before it imports anything, more on macOS and Windows
+      where spawn is the only safe start method, on every detection; fork is unsafe once a
+      process has threads (the Textual app runs detection from a worker thread).
+    - Tests inject a fake NVML by monkeypatching the real module, which a spawned child would
+      not see.
+
+    The price of a thread: the blocked call may hold NVML's internal lock, so a second query in
+    the same process would block too. So a probe whose earlier thread is still blocked is not
+    started again; ``ProbeTimeout(still_running=True)`` is raised at once until that thread ends.
+    """
+    with _STUCK_LOCK:
+        stuck = _STUCK_PROBES.get(name)
+        if stuck is not None:
+            if stuck.is_alive():
+                raise ProbeTimeout(name, timeout_s, still_running=True)
+            del _STUCK_PROBES[name]
+    outcome: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, function()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name=f"advisor-probe-{name}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        with _STUCK_LOCK:
+            _STUCK_PROBES[name] = thread
+        raise ProbeTimeout(name, timeout_s)
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value
+
+
+# --- overrides ---------------------------------------------------------------------------------
 
 
 class _GpuOverride(BaseModel):
@@ -106,12 +388,20 @@ class HardwareOverride(BaseModel):
     ram_gb: float | None = Field(None, gt=0, le=1 << 20)
 
 
-def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = None) -> HardwareProfile:
-    """Apply an override dict on top of ``base`` (a detected profile) or on nothing."""
+def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:
     try:
-        override = HardwareOverride.model_validate(data)
+        return HardwareOverride.model_validate(data)
     except ValidationError as exc:
-        raise InputErrors(errors_from_validation(exc, HardwareOverride, file=None, entry="hardware")) from None
+        raise InputErrors(errors_from_validation(exc, HardwareOverride, file=None, entry=entry)) from None
+
+
+def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = None) -> HardwareProfile:
+    """Apply an override dict on top of ``base`` (a detected profile) or on nothing.
+
+    Given GPUs replace the detected ones wholesale, and with them the driver facts and the GPU
+    notes, which described devices the plan no longer uses; the RAM notes stay.
+    """
+    override = _validated(data, entry="hardware")
     profile = base.model_copy(deep=True) if base else HardwareProfile(source="override")
     gpus_given = override.gpus is not None or override.vram_gb is not None or override.gpu_count is not None
     if override.gpus is not None:
@@ -119,10 +409,25 @@ def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = N
     elif override.vram_gb is not None or override.gpu_count is not None:
         count = override.gpu_count if override.gpu_count is not None else max(1, len(profile.usable_gpus))
         vram = override.vram_gb if override.vram_gb is not None else _largest_total_gib(profile)
-        profile.gpus = [] if vram == 0 else [_gpu_from_override(i, "GPU", vram, None) for i in range(count)]
+        if vram == 0 and override.vram_gb is None and count > 0:
+            raise InputError(
+                "a GPU count needs a GPU size: no usable GPU was detected to take it from",
+                entry="hardware",
+                field="vram_gb",
+                hint="give the memory per GPU too, e.g. --vram 24 --gpus 2",
+            )
+        name = "GPU" if override.vram_gb is not None else _largest_name(profile)
+        profile.gpus = [] if vram == 0 else [_gpu_from_override(i, name, vram, None) for i in range(count)]
+    if gpus_given and base is not None:
+        profile.driver_version = profile.cuda_version = profile.nvml_status = None
+        profile.notes = [note for note in profile.notes if note.startswith("RAM")]
+        profile.notes.append(f"GPU: given, not detected ({len(profile.gpus)} GPU(s)).")
     if override.ram_gb is not None:
         profile.ram_bytes = int(override.ram_gb * GIB)
-        profile.usable_ram_bytes = int(profile.ram_bytes * RAM_USABLE_FRACTION)
+        profile.available_ram_bytes = None
+        profile.usable_ram_bytes = usable_ram_bytes(profile.ram_bytes)
+        if base is not None:
+            profile.notes = [note for note in profile.notes if not note.startswith("RAM")]
     if base is not None and (gpus_given or override.ram_gb is not None):
         profile.source = "mixed"
     return profile
@@ -142,3 +447,8 @@ def _gpu_from_override(index: int, name: str, vram_gb: float, bandwidth: float |
 
 def _largest_total_gib(profile: HardwareProfile) -> float:
     return max((gpu.total_bytes for gpu in profile.usable_gpus), default=0) / GIB
+
+
+def _largest_name(profile: HardwareProfile) -> str:
+    largest = max(profile.usable_gpus, key=lambda gpu: gpu.total_bytes, default=None)
+    return largest.name if largest is not None else "GPU"
