@@ -51,6 +51,9 @@ RUNNER_UPS = 4
 READING_SPEED_TPS = 6.0
 REALTIME_MIN_TPS = 30.0
 TOO_SLOW_PENALTY = 12.0
+# (model id, params, budget, context) -> best fit; bounded, cleared when full.
+_FIT_CACHE: dict[tuple[str, int, Budget, int], tuple[Any, int, int] | None] = {}
+FIT_CACHE_SIZE = 4096
 ALWAYS_AVAILABLE = frozenset({"bf16", "int8", "nf4", "nf4-dq"})
 # Passages are embedded in chunks of about 512 tokens (see the RAG plan), whatever the model allows.
 EMBEDDING_CONTEXT = 512
@@ -125,12 +128,19 @@ def select_models(
         if budget.device != "gpu":
             notes.append(message("selection.training_needs_gpu"))
         else:
-            trainable = [c for c in fitting if _training_method(c, budget, answers) is not None]
+            # Check training memory best-first and stop once the shortlist is full: the check costs
+            # several estimates per model, and only the shortlist is shown.
+            trainable: list[_Candidate] = []
+            for candidate in sorted((_prefer_small(c) for c in fitting), key=_rank):
+                if _training_method(candidate, budget, answers) is not None:
+                    trainable.append(candidate)
+                    if len(trainable) > RUNNER_UPS:
+                        break
             if trainable:
-                fitting = [_prefer_small(c) for c in trainable]
+                fitting = trainable
             else:
                 notes.append(message("selection.training_does_not_fit"))
-    ranked = sorted(fitting, key=lambda c: (-c.score, c.entry.total_params, c.entry.id))
+    ranked = sorted(fitting, key=_rank)
     if not ranked:
         if not swept:
             return None
@@ -156,6 +166,10 @@ def select_models(
         notes=notes,
         candidates_considered=len(allowed),
     )
+
+
+def _rank(c: _Candidate) -> tuple[float, int, str]:
+    return (-c.score, c.entry.total_params, c.entry.id)
 
 
 def _allowed(
@@ -219,19 +233,36 @@ def _ladder_for(device: str, published: frozenset[str]) -> list[Any]:
 
 def _sweep(entry: CatalogEntry, budget: Budget, context: int, answers: Answers) -> _Candidate | None:
     """The best-quality quantization of ``entry`` that fits, else its smallest plan."""
+    key = (entry.id, entry.total_params, budget, context)
+    found = _FIT_CACHE.get(key)
+    if found is None:
+        if len(_FIT_CACHE) > FIT_CACHE_SIZE:
+            _FIT_CACHE.clear()
+        found = _FIT_CACHE[key] = _fit_search(entry, budget, context)
+    if found is None:
+        return None
+    quant, devices, need = found
+    return _candidate(entry, quant, devices, need, budget, answers)
+
+
+def _fit_search(entry: CatalogEntry, budget: Budget, context: int) -> tuple[Any, int, int] | None:
+    """(quantization, devices, bytes per device) of the first plan that fits, else of the smallest.
+
+    Depends only on the model, the hardware and the context, not on the other answers: the
+    terminal app re-runs the selection on every keystroke with these unchanged, hence the cache.
+    """
     from advisor.memory import architecture_for, estimate_bytes
 
     arch = architecture_for(entry)
-    smallest: _Candidate | None = None
+    smallest: tuple[Any, int, int] | None = None
     for devices in _device_counts(budget):
         for quant in _ladder(budget, entry):
             figures = estimate_bytes(arch, quant, context, 1, "inference", num_gpus=devices, device=budget.device)
             need = figures.per_gpu or figures.total
-            candidate = _candidate(entry, quant, devices, need, budget, answers)
-            if candidate.fit != "does-not-fit":
-                return candidate
-            if smallest is None or need < smallest.need:
-                smallest = candidate
+            if _fit(need, budget.per_device_bytes) != "does-not-fit":
+                return quant, devices, need
+            if smallest is None or need < smallest[2]:
+                smallest = (quant, devices, need)
     return smallest
 
 

@@ -58,7 +58,7 @@ def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardwar
     rec = recommend(answers_file, hardware=override_from_options(**hardware))
     if as_json:
         print_json({"approach": rec.approach, "decided_by": rec.decided_by, "scores": rec.scores,
-                    "trace": [t.model_dump(mode="json") for t in rec.trace]})
+                    "trace": rec.model_dump(mode="json", include={"trace"})["trace"]})
         return int(ExitCode.OK)
     table = Table(title=f"{rec.approach} (decided by {rec.decided_by})", show_lines=False)
     for column in ("rule", "kind", "outcome", "facts read"):

@@ -14,45 +14,56 @@ being silently treated as false. Every rule appears in the trace with the facts 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from pydantic import BaseModel, Field
 
 from advisor.rules.schema import APPROACHES, AllOf, AnyOf, Approach, Condition, Leaf, NotOf, Rule, ThresholdRef
 
 Outcome = Literal["fired", "not_fired", "not_evaluated", "not_reached"]
 
 
-class LeafTrace(BaseModel):
-    """One test as evaluated: the fact, what it was compared with, its value, the result."""
+# Plain slotted dataclasses rather than pydantic models: one evaluation creates a hundred of them
+# and the terminal app evaluates on every keystroke. pydantic still serialises them inside a
+# Recommendation (model_dump, JSON schema).
+
+
+@dataclass(slots=True)
+class LeafTrace:
+    """One test as evaluated: the fact, what it was compared with, its value, and the result
+    (True, False, or None when the fact is unknown)."""
 
     fact: str
     op: str
-    value: Any = None
-    actual: Any = None
-    result: bool | None = Field(description="True, False, or None when the fact is unknown.")
+    value: Any
+    actual: Any
+    result: bool | None
 
 
-class RuleTrace(BaseModel):
-    """One rule as evaluated."""
+@dataclass(slots=True)
+class RuleTrace:
+    """One rule as evaluated: ``applied`` says whether its effect counted in the decision; ``facts``
+    holds the facts it read with their values; ``missing`` the unknown facts that left it not
+    evaluated; ``tests`` each test of its condition."""
 
     id: str
     kind: str
     outcome: Outcome
-    applied: bool = Field(description="Whether the rule's effect counted in the decision.")
-    facts: dict[str, Any] = Field(default_factory=dict, description="Facts the rule read, with their values.")
-    missing: list[str] = Field(default_factory=list, description="Unknown facts that left it not evaluated.")
-    tests: list[LeafTrace] = Field(default_factory=list, description="Each test of the condition.")
+    applied: bool
+    facts: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    tests: list[LeafTrace] = field(default_factory=list)
 
 
-class Evaluation(BaseModel):
-    """The outcome of one pass: the approach and how it was reached."""
+@dataclass(slots=True)
+class Evaluation:
+    """The outcome of one pass: the approach, the gate that settled it (or 'scores'), the scores,
+    the vetoes that excluded each approach, and every rule as evaluated."""
 
     approach: Approach
-    decided_by: str = Field(description="Id of the gate that settled it, or 'scores'.")
+    decided_by: str
     scores: dict[Approach, int]
-    excluded: dict[Approach, list[str]] = Field(description="Approach -> ids of the vetoes that removed it.")
-    gate_alternatives: list[Approach] = Field(default_factory=list)
+    excluded: dict[Approach, list[str]]
+    gate_alternatives: list[Approach]
     trace: list[RuleTrace]
 
 
@@ -67,8 +78,7 @@ def evaluate(
     fired_advice: list[tuple[RuleTrace, Rule]] = []
     for rule in rules:
         if rule.kind == "gate" and gate is not None:
-            trace.append(RuleTrace.model_construct(id=rule.id, kind=rule.kind, outcome="not_reached", applied=False,
-                                                   facts={}, missing=[], tests=[]))
+            trace.append(RuleTrace(rule.id, rule.kind, "not_reached", False))
             continue
         tests: list[LeafTrace] = []
         result = evaluate_condition(rule.when, facts, thresholds, tests)
@@ -83,7 +93,7 @@ def evaluate(
             elif rule.kind == "score":
                 for approach, points in rule.then.score.items():
                     scores[approach] += points
-        entry = RuleTrace.model_construct(
+        entry = RuleTrace(
             id=rule.id,
             kind=rule.kind,
             outcome=outcome,
@@ -105,7 +115,7 @@ def evaluate(
         gate_alternatives = []
     for entry, rule in fired_advice:  # advice counts only for the plan that was chosen
         entry.applied = approach in rule.then.applies_to
-    return Evaluation.model_construct(
+    return Evaluation(
         approach=approach,
         decided_by=decided_by,
         scores=scores,
@@ -126,7 +136,7 @@ def evaluate_condition(cond: Condition, facts: dict[str, Any], thresholds: dict[
         value = _resolve(cond.value, thresholds)
         actual = facts.get(cond.fact)
         result = _test(cond.op, actual, value)
-        out.append(LeafTrace.model_construct(fact=cond.fact, op=cond.op, value=value, actual=actual, result=result))
+        out.append(LeafTrace(cond.fact, cond.op, value, actual, result))
         return result
     if isinstance(cond, AllOf):
         results = [evaluate_condition(child, facts, thresholds, out) for child in cond.all]
