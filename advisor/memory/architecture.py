@@ -142,18 +142,12 @@ def build_architecture(
         tower = vision_params(vision, cfg.integer("hidden_size"))
         if tower:
             role_counts["other"] = role_counts.get("other", 0) + tower
-            notes.append(
-                f"vision tower estimated from vision_config: {tower / 1e6:.0f}M parameters, kept in 16-bit"
-            )
+            notes.append(f"vision tower estimated from vision_config: {tower / 1e6:.0f}M parameters, kept in 16-bit")
     analytic_total = sum(role_counts.values())
     if roles:
         role_counts = {k: int(v) for k, v in roles.items() if v}
         params_source = roles_source or params_source
-    elif (
-        total_params
-        and analytic_total
-        and abs(total_params - analytic_total) > PARAM_MISMATCH_NOTE * total_params
-    ):
+    elif total_params and analytic_total and abs(total_params - analytic_total) > PARAM_MISMATCH_NOTE * total_params:
         notes.append(
             f"parameter count from config ({analytic_total:,}) differs from the given total "
             f"({total_params:,}); the given total is used"
@@ -222,10 +216,7 @@ def _assemble(
     if mt in ("bloom", "falcon", "gpt_neox", "gpt2", "gpt_bigcode", "phi") or kind == "encoder":
         head_dim = h // heads if heads else 0
     experts = int(
-        cfg.data.get("num_local_experts")
-        or cfg.data.get("num_experts")
-        or cfg.data.get("n_routed_experts")
-        or 0
+        cfg.data.get("num_local_experts") or cfg.data.get("num_experts") or cfg.data.get("n_routed_experts") or 0
     )
     per_token = int(cfg.data.get("num_experts_per_tok") or cfg.data.get("experts_per_token") or 0)
     inter = cfg.integer("intermediate_size", 0) if mt not in ("mamba", "mamba2", "falcon_mamba") else 0

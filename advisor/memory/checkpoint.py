@@ -39,9 +39,7 @@ class Checkpoint:
 
     @property
     def stored_bytes(self) -> int:
-        return int(
-            sum(math.prod(shape) * SAFETENSORS_DTYPE_BYTES.get(dtype, 2) for _, shape, dtype in self.tensors)
-        )
+        return int(sum(math.prod(shape) * SAFETENSORS_DTYPE_BYTES.get(dtype, 2) for _, shape, dtype in self.tensors))
 
     @property
     def packed(self) -> bool:

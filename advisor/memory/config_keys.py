@@ -243,9 +243,7 @@ def ceil_div(a: int, b: int) -> int:
 def mamba_dims(cfg: Config, hidden: int, prefix: str = "") -> tuple[int, int, int, int]:
     """(d_inner, d_state, d_conv, dt_rank) of a Mamba mixer; ``prefix`` is ``mamba_`` in Jamba."""
     expand = cfg.data.get(f"{prefix}expand") or 2
-    d_inner = (
-        int(cfg.data.get("intermediate_size") or expand * hidden) if not prefix else int(expand * hidden)
-    )
+    d_inner = int(cfg.data.get("intermediate_size") or expand * hidden) if not prefix else int(expand * hidden)
     d_state = int(cfg.data.get(f"{prefix}d_state") or cfg.data.get("state_size") or 16)
     d_conv = int(cfg.data.get(f"{prefix}d_conv") or cfg.data.get("conv_kernel") or 4)
     dt_rank = cfg.data.get(f"{prefix}dt_rank") or cfg.data.get("time_step_rank") or "auto"

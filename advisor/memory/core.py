@@ -210,9 +210,7 @@ def _runtime_overhead(
         return overhead
     overhead = details["cuda_context"] = CUDA_CONTEXT_BYTES if gpu else 0
     if engine == "vllm":
-        details["non_torch"] = non_torch = (
-            VLLM_NON_TORCH_TP_BYTES if num_gpus > 1 else VLLM_NON_TORCH_TP1_BYTES
-        )
+        details["non_torch"] = non_torch = VLLM_NON_TORCH_TP_BYTES if num_gpus > 1 else VLLM_NON_TORCH_TP1_BYTES
         return overhead + non_torch
     if profile.per_layer_rope_cache and arch.attention_layers and arch.max_position_embeddings:
         rope = ROPE_CACHE_TENSORS * arch.max_position_embeddings * arch.head_dim * arch.attention_layers * 2
@@ -237,9 +235,7 @@ def training_base(quant: Quantization, mode: str) -> Quantization:
     if mode == "lora" and "qlora" in quant.train_modes:
         return quant
     hint = "use nf4, nf4-dq, int8 or gptq-int4" if mode == "qlora" else "use bf16 (fp16 on GPUs without bf16)"
-    raise InputError(
-        f"{quant.name} cannot be the base of {mode} fine-tuning", field="quantization", hint=hint
-    )
+    raise InputError(f"{quant.name} cannot be the base of {mode} fine-tuning", field="quantization", hint=hint)
 
 
 def runtime_profile(quant: Quantization, mode: str, runtime: str | None) -> RuntimeProfile:
@@ -261,9 +257,7 @@ def runtime_profile(quant: Quantization, mode: str, runtime: str | None) -> Runt
 
 def lora_trainable_params(arch: Architecture, rank: int, targets: str) -> int:
     groups = ("attention", "mlp") if targets == "all-linear" else ("attention",)
-    return sum(
-        rank * (n_in + n_out) * count for group, n_in, n_out, count in arch.lora_dims if group in groups
-    )
+    return sum(rank * (n_in + n_out) * count for group, n_in, n_out, count in arch.lora_dims if group in groups)
 
 
 def estimate_bytes(
@@ -303,9 +297,7 @@ def estimate_bytes(
         kv = kv_cache_bytes(arch, profile.engine, tokens, batch_size, elem)
         if profile.engine == "vllm" and n_gpu > 1 and arch.num_kv_heads:
             kv = kv * n_gpu // min(n_gpu, arch.num_kv_heads)  # KV heads are replicated when fewer than GPUs
-        act = _inference_transients(
-            arch, profile, quant, context_tokens, batch_size, flash_attention, details
-        )
+        act = _inference_transients(arch, profile, quant, context_tokens, batch_size, flash_attention, details)
         overhead = _runtime_overhead(arch, profile, quant, device, n_gpu, details)
         per_token = kv_bytes_per_token(arch, profile.engine, elem)
         sharded = weights + kv
@@ -340,9 +332,7 @@ def estimate_bytes(
             optim = trainable * per_param
             adapters = 0
         else:
-            weights = weights_bytes(
-                arch, quant, fp32_unquantized=mode == "qlora" or quant.bits_per_weight < 16
-            )
+            weights = weights_bytes(arch, quant, fp32_unquantized=mode == "qlora" or quant.bits_per_weight < 16)
             trainable = lora_trainable_params(arch, lora_rank, lora_targets)
             adapters = trainable * LORA_PARAM_BYTES
             grads = trainable * LORA_GRAD_BYTES

@@ -52,9 +52,7 @@ class MemoryEstimate(BaseModel):
         description="weights, kv_cache, activations (transient peak), overhead (CUDA context, runtime "
         "buffers); training adds gradients, optimizer, adapters. Sums to total_bytes."
     )
-    details: dict[str, int] = Field(
-        description="Finer items inside the breakdown (logits, cuda_context, ...)."
-    )
+    details: dict[str, int] = Field(description="Finer items inside the breakdown (logits, cuda_context, ...).")
     total_params: int
     active_params: int = Field(description="Parameters used per token (MoE: shared parts + k experts).")
     trainable_params: int = Field(description="Parameters the optimizer updates (0 for inference).")
@@ -365,14 +363,10 @@ def _assumptions(
             line += f"; {what} kept in {32 if upcast else base.unquantized_bits:g}-bit"
         out.append(line + f"; {fig.weights_bits:.2f} bits per parameter overall")
     if mode == "inference":
-        out.extend(
-            _inference_assumptions(arch, quant, runtime, fig, kv_name, context, batch, num_gpus, device)
-        )
+        out.extend(_inference_assumptions(arch, quant, runtime, fig, kv_name, context, batch, num_gpus, device))
     else:
         out.extend(
-            _training_assumptions(
-                arch, quant, base, mode, fig, checkpointing, rank, targets, optimizer, num_gpus
-            )
+            _training_assumptions(arch, quant, base, mode, fig, checkpointing, rank, targets, optimizer, num_gpus)
         )
     if device == "gpu" and "cuda_context" in fig.details:
         out.append(
@@ -413,13 +407,9 @@ def _inference_assumptions(
         if runtime == "vllm" or runtime == "llama.cpp":
             out.append("MLA: the compressed latent (kv_lora_rank + rope dims) is cached")
         else:
-            out.append(
-                "MLA: transformers caches decompressed K and V per head (vLLM caches the latent, far less)"
-            )
+            out.append("MLA: transformers caches decompressed K and V per head (vLLM caches the latent, far less)")
     if arch.ssm_state_elems:
-        out.append(
-            f"SSM layers keep a constant fp32 state ({arch.ssm_state_elems * 4:,} bytes per sequence), no KV"
-        )
+        out.append(f"SSM layers keep a constant fp32 state ({arch.ssm_state_elems * 4:,} bytes per sequence), no KV")
     if runtime.startswith("transformers"):
         logits = fig.details.get("logits", 0)
         if runtime == "transformers" and arch.kind != "encoder":
@@ -442,9 +432,7 @@ def _inference_assumptions(
     else:
         out.append("llama.cpp: compute buffer for a 512-token micro-batch (n_ubatch) with flash attention")
     if num_gpus > 1:
-        how = (
-            "tensor parallel (vLLM)" if runtime == "vllm" else "layers split across GPUs (device_map='auto')"
-        )
+        how = "tensor parallel (vLLM)" if runtime == "vllm" else "layers split across GPUs (device_map='auto')"
         out.append(f"{how} over {num_gpus} GPUs; activations and runtime overhead paid on each GPU")
     if device == "cpu":
         out.append("CPU: no CUDA context; memory is system RAM")
@@ -481,9 +469,7 @@ def _training_assumptions(
             out.append(f"8-bit Adam (bitsandbytes) would save {_gib(6 * p)}")
     else:
         t = fig.trainable_params
-        where = (
-            "every linear layer (attention and MLP)" if targets == "all-linear" else "attention projections"
-        )
+        where = "every linear layer (attention and MLP)" if targets == "all-linear" else "attention projections"
         out.append(
             f"LoRA rank {rank} on {where}: {t:,} trainable parameters, fp32 adapters with AdamW "
             f"({4 + 4 + (2 if optimizer == 'adamw-8bit' else 8)} bytes each); experts and lm_head frozen"

@@ -85,9 +85,7 @@ class _Tally:
         self.largest_linear_out = 0
         self.inactive = 0
 
-    def linear(
-        self, role: str, n_in: int, n_out: int, *, bias: bool = False, count: int = 1, lora: str = ""
-    ) -> int:
+    def linear(self, role: str, n_in: int, n_out: int, *, bias: bool = False, count: int = 1, lora: str = "") -> int:
         self.roles[role] += n_in * n_out * count
         if bias:
             self.roles["vectors"] += n_out * count
@@ -122,10 +120,7 @@ def _norm(cfg: Config, fam_layer_norm: bool, width: int) -> int:
 
 def _moe_fields(cfg: Config) -> tuple[int, int, int]:
     experts = int(
-        cfg.data.get("num_local_experts")
-        or cfg.data.get("num_experts")
-        or cfg.data.get("n_routed_experts")
-        or 0
+        cfg.data.get("num_local_experts") or cfg.data.get("num_experts") or cfg.data.get("n_routed_experts") or 0
     )
     per_token = int(cfg.data.get("num_experts_per_tok") or cfg.data.get("experts_per_token") or 0)
     inter = int(cfg.data.get("moe_intermediate_size") or cfg.get("intermediate_size") or 0)
@@ -153,15 +148,11 @@ def _is_moe_layer(cfg: Config, i: int, experts: int) -> bool:
 
 def _gated_mlp(t: _Tally, h: int, inter: int, bias: bool, role: str = "mlp", lora: str = "mlp") -> int:
     up, down = ("mlp_up", "mlp_down") if role == "mlp" else ("experts_up", "experts_down")
-    return t.linear(up, h, inter, bias=bias, count=2, lora=lora) + t.linear(
-        down, inter, h, bias=bias, lora=lora
-    )
+    return t.linear(up, h, inter, bias=bias, count=2, lora=lora) + t.linear(down, inter, h, bias=bias, lora=lora)
 
 
 def _plain_mlp(t: _Tally, h: int, inter: int, bias: bool) -> int:
-    return t.linear("mlp_up", h, inter, bias=bias, lora="mlp") + t.linear(
-        "mlp_down", inter, h, bias=bias, lora="mlp"
-    )
+    return t.linear("mlp_up", h, inter, bias=bias, lora="mlp") + t.linear("mlp_down", inter, h, bias=bias, lora="mlp")
 
 
 def _moe_block(t: _Tally, cfg: Config, h: int, experts: int, per_token: int, inter: int) -> int:
@@ -374,9 +365,7 @@ def count_t5(cfg: Config) -> tuple[_Tally, list[int]]:
     t.add("embed", vocab * d + 2 * buckets * heads)  # shared table + one relative bias per stack
 
     def attention() -> int:
-        n = t.linear("attn_qk", d, inner, count=2, lora="attention") + t.linear(
-            "attn_v", d, inner, lora="attention"
-        )
+        n = t.linear("attn_qk", d, inner, count=2, lora="attention") + t.linear("attn_v", d, inner, lora="attention")
         return n + t.linear("attn_o", inner, d, lora="attention") + t.add("vectors", d)
 
     def feed_forward() -> int:
@@ -410,13 +399,10 @@ def count_bart(cfg: Config) -> tuple[_Tally, list[int]]:
         return n + t.linear("attn_o", d, d, bias=True, lora="attention") + t.add("vectors", 2 * d)
 
     enc_layers = cfg.integer("num_hidden_layers")
-    per_layer = [
-        attention() + _plain_mlp(t, d, enc_ff, True) + t.add("vectors", 2 * d) for _ in range(enc_layers)
-    ]
+    per_layer = [attention() + _plain_mlp(t, d, enc_ff, True) + t.add("vectors", 2 * d) for _ in range(enc_layers)]
     dec_layers = int(cfg.data.get("decoder_layers") or cfg.integer("num_hidden_layers"))
     per_layer += [
-        attention() + attention() + _plain_mlp(t, d, dec_ff, True) + t.add("vectors", 2 * d)
-        for _ in range(dec_layers)
+        attention() + attention() + _plain_mlp(t, d, dec_ff, True) + t.add("vectors", 2 * d) for _ in range(dec_layers)
     ]
     if not tied_embeddings(cfg):
         t.add("lm_head", vocab * d)
@@ -549,7 +535,7 @@ _EMBED = re.compile(
     r"(embed_tokens|\bwte\b|\bwpe\b|word_embeddings|position_embeddings|token_type_embeddings|embed_in|"
     r"tok_embeddings|(^|\.)shared\.|embed_positions|relative_attention_bias|(^|\.)embeddings?\.)"
 )
-_EXPERT = re.compile(r"experts\.(?!.*shared)")
+_EXPERT = re.compile(r"(?<!shared_)experts\.")
 _ROUTER = re.compile(r"(\.gate\.weight$|\.gate\.bias$|router|gate_inp|shared_expert_gate)")
 _ATTN_V = re.compile(r"(v_proj|\.value\.|\.wv\.|v_lin|(SelfAttention|EncDecAttention)\.v\.)")
 _ATTN_O = re.compile(
@@ -561,9 +547,7 @@ _ATTN_QK = re.compile(
     r"(q_proj|k_proj|\.query\.|\.key\.|c_attn|qkv|query_key_value|q_a_proj|q_b_proj|kv_a_proj|"
     r"kv_b_proj|q_lin|k_lin|(SelfAttention|EncDecAttention)\.[qk]\.|\.wq\.|\.wk\.)"
 )
-_MLP_DOWN = re.compile(
-    r"(down_proj|mlp\.c_proj|dense_4h_to_h|fc2|\.w2\.|\.wo\.|lin2|output\.dense|\.c_proj\.)"
-)
+_MLP_DOWN = re.compile(r"(down_proj|mlp\.c_proj|dense_4h_to_h|fc2|\.w2\.|\.wo\.|lin2|output\.dense|\.c_proj\.)")
 _MLP_UP = re.compile(
     r"(gate_proj|up_proj|gate_up|c_fc|dense_h_to_4h|fc1|\.w1\.|\.w3\.|\.wi(_0|_1)?\.|lin1|"
     r"intermediate\.dense)"
@@ -579,7 +563,7 @@ def role_of(name: str, shape: tuple[int, ...]) -> str:
         return "lm_head" if len(shape) >= 2 else "vectors"
     if _EMBED.search(name) and len(shape) == 2:
         return "embed"
-    if len(shape) < 2 or "conv1d" in name or "A_log" in name:
+    if len(shape) < 2 or name.endswith("bias") or "conv1d" in name or "A_log" in name:  # MoE biases are 2-D
         return "vectors"
     if _EXPERT.search(name):
         return "experts_down" if re.search(r"(down|\.w2)", name) else "experts_up"

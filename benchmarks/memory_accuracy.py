@@ -1,0 +1,193 @@
+"""How close advisor.estimate_memory comes to published measurements.
+
+Reads benchmarks/calibration.yaml (each row: a published figure, its conditions and source),
+estimates the same configuration, and prints the error of every row with the median and worst
+over the rows whose conditions are fully stated. With --write, replaces the memory-accuracy
+section of benchmarks/README.md with the table.
+
+    .venv/bin/python benchmarks/memory_accuracy.py [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from advisor.datafiles import read_yaml, validate
+from advisor.memory import estimate_memory
+
+HERE = Path(__file__).resolve().parent
+CALIBRATION = HERE / "calibration.yaml"
+README = HERE / "README.md"
+START, END = "<!-- memory-accuracy:start -->", "<!-- memory-accuracy:end -->"
+UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "GB": 10**9}
+GOAL_MEDIAN, GOAL_WORST = 5.0, 15.0
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    ref: int | str
+    model: str
+    status: Literal["stated", "partial", "excluded"]
+    source: str
+    quantization: str = "bf16"
+    runtime: str | None = None
+    mode: str = "inference"
+    context_tokens: int = 1
+    max_new_tokens: int = 0
+    batch_size: int = 1
+    num_gpus: int = 1
+    lora_rank: int = 16
+    kv_cache_dtype: str = "auto"
+    flash_attention: bool = True
+    device: str = "gpu"
+    compare: str | list[str] = "total"
+    measured: float = 0
+    unit: str = "GiB"
+    constant: bool = False
+    """The estimator's constant was taken from this row: it cannot test the estimator."""
+    assumed: str | None = None
+    note: str | None = None
+
+
+class Calibration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    models: dict[str, dict[str, Any]]
+    rows: list[Row]
+
+
+def estimate(row: Row, models: dict[str, dict[str, Any]]) -> float:
+    """The estimate of the quantity the row measured, in bytes."""
+    est = estimate_memory(
+        models[row.model],
+        row.quantization,
+        context_tokens=row.context_tokens,
+        batch_size=row.batch_size,
+        mode=row.mode,
+        num_gpus=row.num_gpus,
+        max_new_tokens=row.max_new_tokens,
+        runtime=row.runtime,
+        kv_cache_dtype=row.kv_cache_dtype,
+        lora_rank=row.lora_rank,
+        flash_attention=row.flash_attention,
+        device=row.device,
+    )
+    parts = {**est.breakdown, **est.details}
+    if row.compare == "total":
+        return est.total_bytes
+    if row.compare == "torch_peak":
+        return est.total_bytes - est.details.get("cuda_context", 0)
+    if row.compare == "kv_bytes_per_token":
+        return est.kv_cache_bytes_per_token
+    if row.compare == "per_gpu_weights":
+        return est.breakdown["weights"] / row.num_gpus
+    assert isinstance(row.compare, list)
+    return sum(parts[key] for key in row.compare)
+
+
+def conditions(row: Row) -> str:
+    bits = [row.quantization]
+    if row.mode != "inference":
+        bits.append(row.mode + (f" r{row.lora_rank}" if row.mode != "full" else ""))
+    if row.context_tokens > 1 or row.max_new_tokens:
+        bits.append(
+            f"ctx {row.context_tokens:,}" + (f"+{row.max_new_tokens:,}" if row.max_new_tokens else "")
+        )
+    if row.num_gpus > 1:
+        bits.append(f"{row.num_gpus} GPUs")
+    if row.runtime:
+        bits.append(row.runtime)
+    if row.kv_cache_dtype != "auto":
+        bits.append(f"KV {row.kv_cache_dtype}")
+    if not row.flash_attention:
+        bits.append("no FA")
+    what = row.compare if isinstance(row.compare, str) else "+".join(row.compare)
+    return ", ".join(bits) + f"; {what}"
+
+
+def run() -> tuple[str, dict[str, float]]:
+    cal = validate(Calibration, read_yaml(CALIBRATION), file=str(CALIBRATION))
+    lines = [
+        "| row | model | conditions; compared | measured | estimate | error | status |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    errors: dict[str, list[float]] = {"goal": [], "with_constants": [], "partial": []}
+    excluded = []
+    for row in cal.rows:
+        if row.status == "excluded":
+            excluded.append(f"- {row.id} ({row.model}): {row.note} [{row.source}]")
+            continue
+        unit = UNITS[row.unit]
+        est = estimate(row, cal.models) / unit
+        err = 100.0 * (est - row.measured) / row.measured
+        status = row.status + (" (constant's source)" if row.constant else "")
+        if row.status == "stated":
+            errors["with_constants"].append(abs(err))
+            if not row.constant:
+                errors["goal"].append(abs(err))
+        else:
+            errors["partial"].append(abs(err))
+        fmt = ",.0f" if row.unit in ("B", "KiB") else ",.2f"
+        lines.append(
+            f"| {row.id} | {row.model} | {conditions(row)} | {row.measured:{fmt}} {row.unit} | "
+            f"{est:{fmt}} {row.unit} | {err:+.1f} % | {status} |"
+        )
+    summary = {}
+    out = ["", "| rows | n | median abs error | worst abs error |", "|---|---:|---:|---:|"]
+    labels = {
+        "goal": "fully stated, independent of the estimator's constants (goal set)",
+        "with_constants": "fully stated, including rows that set a constant",
+        "partial": "partly stated (fine-tuning; assumptions named in calibration.yaml)",
+    }
+    for key, values in errors.items():
+        if not values:
+            continue
+        med, worst = statistics.median(values), max(values)
+        summary[f"{key}_median"], summary[f"{key}_worst"] = med, worst
+        out.append(f"| {labels[key]} | {len(values)} | {med:.1f} % | {worst:.1f} % |")
+    body = "\n".join(lines + out)
+    if excluded:
+        body += "\n\nExcluded rows (not comparable with an estimate):\n\n" + "\n".join(excluded)
+    return body, summary
+
+
+def write_readme(body: str) -> None:
+    section = (
+        f"{START}\n## Memory estimate accuracy\n\n"
+        "Published measurements (shared/reference/memory-estimation.md §4-5, sources in "
+        "`benchmarks/calibration.yaml`) against `advisor.estimate_memory` for the same model, format, "
+        "context and runtime. Goal on the fully stated rows: median |error| <= 5 %, worst <= 15 %. "
+        "Regenerate with:\n\n```\n.venv/bin/python benchmarks/memory_accuracy.py --write\n```\n\n"
+        f"{body}\n{END}"
+    )
+    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="update the section in benchmarks/README.md")
+    args = parser.parse_args(argv)
+    body, summary = run()
+    print(body)
+    if args.write:
+        write_readme(body)
+    ok = summary.get("goal_median", 0) <= GOAL_MEDIAN and summary.get("goal_worst", 0) <= GOAL_WORST
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
