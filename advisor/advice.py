@@ -7,6 +7,7 @@ and turns the engine's trace into what a person reads (reasons, alternatives, fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,16 @@ def recommend(
     hardware: HardwareProfile | dict[str, Any] | None = None,
     *,
     smoke_test: bool = False,
+    smoke_progress: Callable[[str, str | None], None] | None = None,
     knowledge_base: KnowledgeBase | None = None,
 ) -> Recommendation:
     """Recommend an approach (and, with the catalog, a model and quantization) for these answers.
 
     ``answers``: a dict, an ``Answers``, or the path of a YAML file. ``hardware``: None to detect
     this machine, a dict such as ``{"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}``
-    to plan for hardware the team does not have yet, or a ``HardwareProfile``.
+    to plan for hardware the team does not have yet, or a ``HardwareProfile``. ``smoke_test``
+    loads the chosen model for real in a child process and attaches the measured result
+    (``smoke_progress`` receives each step: resolve, download, load, generate).
     """
     parsed = load_answers(answers)
     profile = _hardware(hardware)
@@ -57,7 +61,7 @@ def recommend(
     rec = assemble(parsed, profile, kb, evaluation)
     _select_model(rec)
     if smoke_test:
-        _attach_smoke_test(rec)
+        _attach_smoke_test(rec, smoke_progress)
     return rec
 
 
@@ -296,7 +300,14 @@ def _select_model(rec: Recommendation) -> None:
         rec.selection_note = message("selection.pending")
 
 
-def _attach_smoke_test(rec: Recommendation) -> None:
-    from advisor.smoke import smoke_test_for
+def _attach_smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None] | None) -> None:
+    """Load the chosen model the way the plan says, and keep the measured result next to the estimate.
 
-    rec.smoke = smoke_test_for(rec)
+    Nothing to load for no-llm. A GGUF (llama.cpp) or pre-quantized plan is passed as is: the smoke
+    test says plainly that it loads through transformers and which format to try instead.
+    """
+    if rec.model is None:
+        return
+    from advisor.smoke import smoke_test
+
+    rec.smoke = smoke_test(rec.model.id, quantization=rec.quantization, estimate=rec.memory, progress=progress)

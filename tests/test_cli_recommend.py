@@ -82,3 +82,23 @@ def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == ExitCode.OK
     assert "Exit codes" in out and "input" in out and "recommend" in out
+
+
+def test_recommend_smoke_test_reports_offline_model_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    # HF_HUB_OFFLINE=1 (conftest) and an empty HF_HOME: the chosen Hub model cannot be loaded here,
+    # and the smoke test must say so, without a traceback, with exit code 5.
+    code, out, err = run(capsys, "recommend", str(ROOT / "examples" / "05_public_product_chatbot.yaml"),
+                         "--vram", "24", "--smoke-test", "--json")
+    assert code == ExitCode.SMOKE_FAILED
+    data = json.loads(out)
+    assert data["smoke"]["verdict"] == "could-not-run"
+    assert data["smoke"]["error"]["code"] == "offline-not-cached"
+    assert data["model"]["id"] in data["smoke"]["error"]["message"]
+    assert "Traceback" not in err
+
+
+def test_no_llm_has_nothing_to_smoke_test() -> None:
+    import advisor
+
+    rec = advisor.recommend({"needs_language_understanding": "none"}, hardware={"gpus": []}, smoke_test=True)
+    assert rec.approach == "no-llm" and rec.smoke is None

@@ -34,7 +34,14 @@ def recommend(
     from advisor.advice import recommend as run
 
     language = resolve_lang(lang or (ctx.obj or {}).get("lang"))
-    rec = run(answers_file, hardware=override_from_options(**hardware), smoke_test=smoke)
+    if smoke:
+        from advisor.commands.smoke import smoke_progress
+
+        with smoke_progress(str(answers_file), language) as progress:
+            rec = run(answers_file, hardware=override_from_options(**hardware), smoke_test=True,
+                      smoke_progress=progress)
+    else:
+        rec = run(answers_file, hardware=override_from_options(**hardware))
     if report_path is not None:
         report_path.write_text(rec.to_markdown(lang=language), encoding="utf-8")
         note(f"report written to {report_path}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -104,6 +106,23 @@ _LABELS = {
 }
 
 
+@contextmanager
+def smoke_progress(model: str, lang: Lang) -> Iterator[Callable[[str, str | None], None]]:
+    """A progress callback for ``smoke_test`` that shows each step on stderr (a spinner on a
+    terminal, one line per step otherwise). Shared by ``advisor smoke`` and ``advisor recommend``."""
+    steps = _STEPS[lang]
+    plain = not sys.stderr.isatty()
+    with stderr_console().status(steps["start"].format(detail=model)) as status:
+
+        def progress(step: str, detail: str | None) -> None:
+            text = steps.get(step, step).format(detail=detail or "")
+            status.update(text)
+            if plain:
+                note(f"advisor: smoke: {text}")
+
+        yield progress
+
+
 def parse_size(text: str) -> int:
     """``"8GiB"`` -> 8589934592; raises ``click.BadParameter`` with the accepted forms."""
     match = _SIZE_RE.match(text)
@@ -152,18 +171,7 @@ def smoke(
 
     lang = resolve_lang((ctx.obj or {}).get("lang"))
     limit = parse_size(memory_limit) if memory_limit else None
-    steps = _STEPS[lang]
-    console = stderr_console()
-    plain = not sys.stderr.isatty()
-
-    with console.status(steps["start"].format(detail=model)) as status:
-
-        def progress(step: str, detail: str | None) -> None:
-            text = steps.get(step, step).format(detail=detail or "")
-            status.update(text)
-            if plain:
-                note(f"advisor: smoke: {text}")
-
+    with smoke_progress(model, lang) as progress:
         result = smoke_test(
             model,
             quantization=quantization,
