@@ -260,6 +260,20 @@ def lora_trainable_params(arch: Architecture, rank: int, targets: str) -> int:
     return sum(rank * (n_in + n_out) * count for group, n_in, n_out, count in arch.lora_dims if group in groups)
 
 
+def _inference_static(
+    arch: Architecture, quantization: str | Quantization, runtime: str | None, kv_dtype: str, device: str, n_gpu: int
+) -> tuple[Quantization, RuntimeProfile, int, float, int, dict[str, int], int, float]:
+    quant = quantization if isinstance(quantization, Quantization) else get_quantization(quantization)
+    profile = runtime_profile(quant, "inference", runtime)
+    weights = weights_bytes(arch, quant)
+    elem = kv_element_bytes(kv_dtype, quant)
+    details: dict[str, int] = {}
+    overhead = _runtime_overhead(arch, profile, quant, device, n_gpu, details)
+    per_token = kv_bytes_per_token(arch, profile.engine, elem)
+    bits = weights * 8 / arch.total_params if arch.total_params else 0.0
+    return quant, profile, weights, elem, overhead, details, per_token, bits
+
+
 def estimate_bytes(
     arch: Architecture,
     quantization: str | Quantization = "bf16",
@@ -284,27 +298,30 @@ def estimate_bytes(
     ``max_new_tokens``. ``batch_size`` is sequences served together (inference) or the per-GPU
     micro-batch (training). ``runtime`` defaults to the quantization's first engine.
     """
-    quant = quantization if isinstance(quantization, Quantization) else get_quantization(quantization)
-    if mode not in MODES:
-        raise InputError(f"unknown mode {mode!r}", field="mode", hint="one of " + ", ".join(MODES))
-    profile = runtime_profile(quant, mode, runtime)
-    n_gpu = max(1, num_gpus)
-    details: dict[str, int] = {}
+    n_gpu = num_gpus if num_gpus > 1 else 1
     if mode == "inference":
-        weights = weights_bytes(arch, quant)
-        elem = kv_element_bytes(kv_cache_dtype, quant)
-        tokens = context_tokens + max_new_tokens
-        kv = kv_cache_bytes(arch, profile.engine, tokens, batch_size, elem)
+        # Everything but the context-dependent parts is memoised per (format, runtime, KV dtype,
+        # device, GPUs): the selection's sweep then costs a few multiplications per estimate.
+        qname = quantization if isinstance(quantization, str) else quantization.name
+        key = ("inference", qname, runtime, kv_cache_dtype, device, n_gpu)
+        static = arch.cache.get(key)
+        if static is None:
+            static = arch.cache[key] = _inference_static(arch, quantization, runtime, kv_cache_dtype, device, n_gpu)
+        quant, profile, weights, elem, overhead, overhead_details, per_token, bits = static
+        details = dict(overhead_details)
+        kv = kv_cache_bytes(arch, profile.engine, context_tokens + max_new_tokens, batch_size, elem)
         if profile.engine == "vllm" and n_gpu > 1 and arch.num_kv_heads:
             kv = kv * n_gpu // min(n_gpu, arch.num_kv_heads)  # KV heads are replicated when fewer than GPUs
         act = _inference_transients(arch, profile, quant, context_tokens, batch_size, flash_attention, details)
-        overhead = _runtime_overhead(arch, profile, quant, device, n_gpu, details)
-        per_token = kv_bytes_per_token(arch, profile.engine, elem)
         sharded = weights + kv
         replicated = act + overhead
         grads = optim = adapters = trainable = 0
-        bits = weights * 8 / arch.total_params if arch.total_params else 0.0
     else:
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r}", field="mode", hint="one of " + ", ".join(MODES))
+        quant = quantization if isinstance(quantization, Quantization) else get_quantization(quantization)
+        profile = runtime_profile(quant, mode, runtime)
+        details: dict[str, int] = {}
         quant = training_base(quant, mode)
         tokens = context_tokens * batch_size
         kv = per_token = 0

@@ -81,12 +81,10 @@ class MemoryEstimate(BaseModel):
 
 
 def hub_config(model_id: str) -> Mapping[str, Any]:
-    """config.json of a Hub repo. The single hook for Hub lookups (a later issue fills it in)."""
-    raise InputError(
-        f"{model_id!r} is neither in the model catalog nor a local directory",
-        field="model",
-        hint="use a catalog id (`advisor catalog list`), a config.json dict, or a folder holding config.json",
-    )
+    """config.json of a Hub repo: read once, then from the cache folder (advisor.catalog.hub)."""
+    from advisor.catalog.hub import read_hub, require_hub_id
+
+    return read_hub(require_hub_id(model_id)).config
 
 
 def architecture_for(model: Any, *, total_params: int | None = None) -> Architecture:
@@ -117,7 +115,9 @@ def architecture_for(model: Any, *, total_params: int | None = None) -> Architec
             return architecture_for(entry)
         if path.suffix == ".json" and path.is_file():
             raise InputError("give the folder holding config.json, not the file", file=text, field="model")
-        return architecture_for(hub_config(text), total_params=total_params)
+        from advisor.catalog.hub import hub_architecture  # the Hub hook: config.json + safetensors counts
+
+        return hub_architecture(text)
     config = getattr(model, "config", None)
     if isinstance(config, Mapping):  # a catalog entry
         cached = _ARCH_BY_OBJECT.get(id(model))

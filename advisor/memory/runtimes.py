@@ -49,6 +49,9 @@ VLLM_ACTIVATION_BYTES = {
 # a few fp32 hidden-size buffers per token, and, without flash attention, the attention scores
 # n_head x n_kv x n_ubatch x 4 (gguf-parser-go file_estimate__llamacpp.go restates the graph).
 LLAMA_CPP_UBATCH = 512
+# How many fp32 hidden-size buffers per micro-batch token: not published as such; 3 is the value
+# that, with the logits and scores terms, gives llama.cpp's logged 117.85 MiB compute buffer for
+# Mixtral-8x7B at n_ctx 512 (llama.cpp issue #4381) -- 24 MiB of it, the rest follows the formula.
 LLAMA_CPP_HIDDEN_BUFFERS = 3
 # llama.cpp's sliding-window cache keeps window + n_ubatch tokens per sequence (rounded up to 256)
 # on windowed layers (llama.cpp llama-kv-cache-iswa.cpp; gguf-parser mirrors it).
