@@ -375,9 +375,13 @@ async def test_save_report_in_the_chosen_language(tmp_path: Path, monkeypatch: p
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, PathDialog)
-        dialog.query_one("#dialog-path", Input).value = str(out)
+        path_box = dialog.query_one("#dialog-path", Input)
+        assert path_box.value == "llm-advisor-report.en.md"
         dialog.query_one("#dialog-lang", RadioSet).focus()
         await pilot.press("right", "enter")  # French
+        await settle(pilot)
+        assert path_box.value == "llm-advisor-report.fr.md"  # an untouched default follows the language
+        path_box.value = str(out)
         dialog.query_one("#dialog-path", Input).focus()
         await pilot.press("enter")
         await settle(pilot)

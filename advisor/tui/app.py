@@ -33,6 +33,11 @@ DEFAULT_ANSWERS_FILE = "answers.yaml"
 SMOKE_MAX_NEW_TOKENS = 16
 
 
+def report_file_name(lang: Lang) -> str:
+    """Default file name of the report in ``lang``."""
+    return f"llm-advisor-report.{lang}.md"
+
+
 class SmokeCancelled(Exception):
     """Raised from the progress callback to end a smoke test the user stopped."""
 
@@ -250,8 +255,9 @@ class AdvisorApp(App[None]):
 
     def action_save_report(self) -> None:
         """Ask for a path and a language, and write the Markdown report."""
-        initial = f"llm-advisor-report.{self.lang}.md"
-        self.push_screen(PathDialog("tui.dialog.report_title", initial, self._save_report, choose_language=True))
+        self.push_screen(
+            PathDialog("tui.dialog.report_title", report_file_name, self._save_report, choose_language=True)
+        )
 
     def _save_report(self, path: Path, lang: Lang) -> str | None:
         rec = self.recommendation
@@ -291,7 +297,7 @@ class AdvisorApp(App[None]):
             self.notify(t("tui.smoke.no_model", self.lang), severity="warning")
             return
         try:
-            from advisor import smoke  # noqa: F401 - only checks that the module is there
+            from advisor.smoke import smoke_test  # noqa: F401 - only checks that it is there
         except ImportError as exc:
             self.smoke = SmokeView(state="missing", error=str(exc))
             return
@@ -302,9 +308,12 @@ class AdvisorApp(App[None]):
     @work(thread=True, exclusive=True, group="smoke")
     def run_smoke(self, model: str, quantization: str | None) -> None:
         """The smoke test itself (a child process); progress comes back through call_from_thread."""
-        from advisor.smoke import smoke_test
-
         worker = get_current_worker()
+        try:
+            from advisor.smoke import smoke_test
+        except ImportError as exc:
+            self.call_from_thread(self._smoke_failed, str(exc))
+            return
 
         def progress(step: str, detail: str | None) -> None:
             if worker.is_cancelled:

@@ -281,6 +281,9 @@ def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
                 )
             )
         )
+    embedding = _get(rec.model, "embedding")
+    if embedding is not None:
+        extra.append(Text(t("tui.results.embedding", lang, model=_get(embedding, "id") or "")))
     for note in _get(rec.model, "notes") or []:
         extra.append(Text(note.get(lang) if hasattr(note, "get") else str(note), style="dim"))
     return Group(*extra)
@@ -318,15 +321,8 @@ def _bar(size: int, scale: int, style: str, width: int = BAR_WIDTH) -> Text:
     return Text.assemble(("█" * filled, style), ("·" * (width - filled), "dim"))
 
 
-def memory_bars(rec: Recommendation, lang: Lang, width: int = BAR_WIDTH) -> RenderableType:
-    """One bar per memory component, then the total against usable memory, on the same scale."""
-    parts, total = memory_parts(rec.memory)
-    if total is None:
-        chosen_total = memory_parts(_get(_get(rec.model, "chosen"), "memory"))
-        parts, total = chosen_total
-    if total is None:
-        return Text(t("tui.results.no_memory", lang), style="dim")
-    usable, device = usable_for(rec)
+def bars(parts: dict[str, int], total: int, usable: int, device: str, lang: Lang, width: int = BAR_WIDTH) -> Text:
+    """One bar per component, the total, and the usable memory, all on one scale, then the margin."""
     scale = max(total, usable, 1)
     labels = {name: t_or(f"tui.memory.{name}", lang, name.replace("_", " ")) for name in parts}
     usable_label = f"{t('tui.results.usable', lang)} {device}"
@@ -350,6 +346,29 @@ def memory_bars(rec: Recommendation, lang: Lang, width: int = BAR_WIDTH) -> Rend
     else:
         out.append(t("tui.results.over", lang, amount=format_bytes(-gap, lang)), style="red")
     return out
+
+
+def memory_bars(rec: Recommendation, lang: Lang, width: int = BAR_WIDTH) -> RenderableType:
+    """The inference estimate against usable memory, and the training one (per GPU) when it trains."""
+    parts, total = memory_parts(rec.memory)
+    if total is None:
+        parts, total = memory_parts(_get(_get(rec.model, "chosen"), "memory"))
+    if total is None:
+        return Text(t("tui.results.no_memory", lang), style="dim")
+    usable, device = usable_for(rec)
+    blocks: list[RenderableType] = []
+    training = _get(rec.model, "training")
+    train_parts, train_total = memory_parts(_get(training, "memory"))
+    if train_total is not None:
+        blocks.append(Text(t("tui.results.inference_bars", lang, quantization=rec.quantization or ""), style="italic"))
+    blocks.append(bars(parts, total, usable, device, lang, width))
+    if train_total is not None:
+        margin = _get(training, "margin_bytes")
+        train_usable = train_total + margin if margin is not None else rec.hardware.max_gpu_usable_bytes
+        method = str(_get(training, "method") or "")
+        blocks.append(Text("\n" + t("tui.results.training_bars", lang, method=method), style="italic"))
+        blocks.append(bars(train_parts, train_total, train_usable, "GPU", lang, width))
+    return Group(*blocks)
 
 
 def follow_ups_block(rec: Recommendation, lang: Lang) -> RenderableType | None:

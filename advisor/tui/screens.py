@@ -265,7 +265,8 @@ class PathDialog(ModalScreen[Path | None]):
     """Ask for a file path (and for a report, its language); stays open on error, showing why.
 
     ``act(path, lang)`` does the work and returns an error text, or None on success; the dialog
-    keeps what was typed, so a wrong path is fixed rather than retyped.
+    keeps what was typed, so a wrong path is fixed rather than retyped. ``initial`` may depend on
+    the chosen language (a report's default name); an untouched default follows the choice.
     """
 
     BINDINGS = [Binding("escape", "dismiss_dialog", "Cancel", id="tui.key.cancel")]
@@ -273,7 +274,7 @@ class PathDialog(ModalScreen[Path | None]):
     def __init__(
         self,
         title_key: str,
-        initial: str,
+        initial: str | Callable[[Lang], str],
         act: Callable[[Path, Lang], str | None],
         *,
         choose_language: bool = False,
@@ -293,7 +294,7 @@ class PathDialog(ModalScreen[Path | None]):
         with Vertical(id="dialog"):
             yield Static(id="dialog-title", classes="section-title")
             yield Static(id="dialog-path-label")
-            yield Input(self.initial, id="dialog-path")
+            yield Input(self._default_path(self.lang), id="dialog-path")
             if self.choose_language:
                 yield Static(id="dialog-lang-label")
                 with RadioSet(id="dialog-lang"):
@@ -317,6 +318,16 @@ class PathDialog(ModalScreen[Path | None]):
             self.query_one("#dialog-lang-label", Static).update(Content(t("tui.dialog.report_lang", lang)))
             for button in self.query(RadioButton):
                 button.label = t(f"tui.lang.{button.name}", lang)
+
+    def _default_path(self, lang: Lang) -> str:
+        return self.initial(lang) if callable(self.initial) else self.initial
+
+    @on(RadioSet.Changed, "#dialog-lang")
+    def _language_picked(self, event: RadioSet.Changed) -> None:
+        box = self.query_one("#dialog-path", Input)
+        new = self.chosen_language()
+        if box.value in {self._default_path(lang) for lang in LANGS}:
+            box.value = self._default_path(new)
 
     def chosen_language(self) -> Lang:
         """The report language picked in the dialog (the app's language by default)."""
