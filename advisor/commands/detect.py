@@ -70,9 +70,7 @@ def print_table(profile: HardwareProfile) -> None:
             _size(gpu.usable_bytes) if gpu.status == "ok" else "-",
             _details(gpu),
         )
-    ram_details = (
-        "not detected" if not profile.ram_bytes else ("given" if profile.available_ram_bytes is None else "")
-    )
+    ram_details = "not detected" if not profile.ram_bytes else ("given" if profile.available_ram_bytes is None else "")
     table.add_row(
         "RAM",
         _size(profile.ram_bytes or None),
@@ -91,8 +89,8 @@ def print_table(profile: HardwareProfile) -> None:
 def _title(profile: HardwareProfile) -> str:
     parts = {
         "detected": "Detected hardware",
-        "override": "Planned hardware (given, not detected)",
-        "mixed": "Planned hardware (given figures over detected ones)",
+        "override": "Planned hardware (given)",
+        "mixed": "Planned hardware (given + detected)",
     }[profile.source]
     if profile.driver_version:
         parts += f" - NVIDIA driver {profile.driver_version}"
