@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import advisor
-from advisor.errors import InputError
+from advisor.errors import AdvisorError, InputError
 from advisor.memory import architecture_for, build_architecture, estimate_bytes, estimate_memory
 from advisor.memory.config_keys import Config
 from advisor.quantization import (
@@ -241,10 +241,10 @@ def test_bad_arguments_raise_input_errors(kwargs: dict[str, Any], field: str) ->
     assert err.value.field == field
 
 
-def test_unknown_model_id_is_an_input_error() -> None:
-    with pytest.raises(InputError) as err:
+def test_unknown_model_id_goes_to_the_hub_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(AdvisorError, match="nobody/no-such-model-xyz"):
         estimate_memory("nobody/no-such-model-xyz")
-    assert err.value.field == "model"
 
 
 def test_not_a_model_is_an_input_error() -> None:
@@ -391,6 +391,18 @@ def test_sliding_window_layers_are_capped() -> None:
     assert estimate_bytes(arch, "bf16", 8192).kv_cache == (21 * 8192 + 21 * 4096) * per_layer
     # vLLM's hybrid allocator reserves full pages for the sliding layers
     assert estimate_bytes(arch, "bf16", 8192, runtime="vllm").kv_cache == 42 * 8192 * per_layer
+    # one more token costs every layer below the window, only the full layers above it
+    assert estimate_bytes(arch, "bf16", 2048).kv_bytes_per_token == 42 * per_layer
+    assert estimate_bytes(arch, "bf16", 8192).kv_bytes_per_token == 21 * per_layer
+
+
+def test_a_window_longer_than_the_context_limit_is_full_attention() -> None:
+    # Phi-3.5-mini: sliding_window 262,144 > max_position_embeddings 131,072
+    config = {"model_type": "phi3", "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 32,
+              "num_attention_heads": 32, "num_key_value_heads": 32, "vocab_size": 32064,
+              "max_position_embeddings": 131072, "sliding_window": 262144}  # fmt: skip
+    arch = architecture_for(config)
+    assert arch.kv_sliding == () and arch.kv_full_elems == 32 * 2 * 3072
 
 
 def test_gpt_oss_layer_types_alternate() -> None:
@@ -532,6 +544,15 @@ def test_catalog_ids_resolve_with_the_catalog_count() -> None:
     est = estimate_memory(entry.id, "bf16")
     assert est.total_params == entry.total_params
     assert architecture_for(entry.id) is architecture_for(entry)  # cached per entry
+
+
+def test_catalog_embedding_models_need_no_kv_cache() -> None:
+    catalog = pytest.importorskip("advisor.catalog").load_catalog()
+    decoders_as_embedders = [e for e in catalog.entries if e.kind == "embedding" and "Causal" in str(e.config)]
+    if not decoders_as_embedders:
+        pytest.skip("no decoder-based embedding model in the catalog")
+    est = estimate_memory(decoders_as_embedders[0].id, context_tokens=8192)
+    assert est.breakdown["kv_cache"] == 0 and est.details["logits"] == 0
 
 
 def test_import_does_not_load_heavy_libraries() -> None:

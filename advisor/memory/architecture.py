@@ -233,6 +233,9 @@ def _assemble(
         per_layer_kv = heads * (nope + rope) + heads * v_dim  # transformers caches decompressed K and V
         latent = (int(cfg.data["kv_lora_rank"]) + rope) * n_layers
     window = int(cfg.data.get("sliding_window") or 0)
+    max_positions = cfg.get("max_position_embeddings")
+    if window and isinstance(max_positions, int) and window >= max_positions:
+        kinds = ["full" if k == "sliding" else k for k in kinds]  # the window never binds (Phi-3.5, Ministral)
     sliding_layers = sum(1 for k in kinds if k == "sliding")
     full_layers = sum(1 for k in kinds if k == "full")
     kv_full = full_layers * per_layer_kv

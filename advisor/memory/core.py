@@ -136,13 +136,15 @@ def kv_cache_bytes(arch: Architecture, engine: str, tokens: int, batch: int, ele
     return math.ceil(elems * batch * elem_bytes) + arch.ssm_state_elems * 4 * batch
 
 
-def kv_bytes_per_token(arch: Architecture, engine: str, elem_bytes: float) -> int:
-    """Marginal KV bytes of one more token of one sequence at long context (windows already full)."""
+def kv_bytes_per_token(arch: Architecture, engine: str, elem_bytes: float, tokens: int) -> int:
+    """KV bytes one more token of one sequence costs at ``tokens`` (full sliding windows cost nothing)."""
     if arch.kv_latent_elems and engine != "transformers":
         return math.ceil(arch.kv_latent_elems * elem_bytes)
     elems = arch.kv_full_elems
-    if engine == "vllm" and arch.kv_sliding and arch.kv_full_elems:
-        elems += sum(e for _, e in arch.kv_sliding)
+    hybrid_vllm = engine == "vllm" and arch.kv_full_elems
+    for window, per_token in arch.kv_sliding:
+        if hybrid_vllm or tokens < window:
+            elems += per_token
     return math.ceil(elems * elem_bytes)
 
 
@@ -262,16 +264,15 @@ def lora_trainable_params(arch: Architecture, rank: int, targets: str) -> int:
 
 def _inference_static(
     arch: Architecture, quantization: str | Quantization, runtime: str | None, kv_dtype: str, device: str, n_gpu: int
-) -> tuple[Quantization, RuntimeProfile, int, float, int, dict[str, int], int, float]:
+) -> tuple[Quantization, RuntimeProfile, int, float, int, dict[str, int], float]:
     quant = quantization if isinstance(quantization, Quantization) else get_quantization(quantization)
     profile = runtime_profile(quant, "inference", runtime)
     weights = weights_bytes(arch, quant)
     elem = kv_element_bytes(kv_dtype, quant)
     details: dict[str, int] = {}
     overhead = _runtime_overhead(arch, profile, quant, device, n_gpu, details)
-    per_token = kv_bytes_per_token(arch, profile.engine, elem)
     bits = weights * 8 / arch.total_params if arch.total_params else 0.0
-    return quant, profile, weights, elem, overhead, details, per_token, bits
+    return quant, profile, weights, elem, overhead, details, bits
 
 
 def estimate_bytes(
@@ -307,9 +308,11 @@ def estimate_bytes(
         static = arch.cache.get(key)
         if static is None:
             static = arch.cache[key] = _inference_static(arch, quantization, runtime, kv_cache_dtype, device, n_gpu)
-        quant, profile, weights, elem, overhead, overhead_details, per_token, bits = static
+        quant, profile, weights, elem, overhead, overhead_details, bits = static
         details = dict(overhead_details)
-        kv = kv_cache_bytes(arch, profile.engine, context_tokens + max_new_tokens, batch_size, elem)
+        tokens = context_tokens + max_new_tokens
+        kv = kv_cache_bytes(arch, profile.engine, tokens, batch_size, elem)
+        per_token = kv_bytes_per_token(arch, profile.engine, elem, tokens)
         if profile.engine == "vllm" and n_gpu > 1 and arch.num_kv_heads:
             kv = kv * n_gpu // min(n_gpu, arch.num_kv_heads)  # KV heads are replicated when fewer than GPUs
         act = _inference_transients(arch, profile, quant, context_tokens, batch_size, flash_attention, details)

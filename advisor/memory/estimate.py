@@ -129,6 +129,8 @@ def architecture_for(model: Any, *, total_params: int | None = None) -> Architec
             source=f"catalog entry {getattr(model, 'id', '?')}",
             total_params=getattr(model, "total_params", None),
         )
+        if getattr(model, "kind", None) == "embedding" and arch.kind != "encoder":
+            arch = _as_embedding_model(arch)
         _ARCH_BY_OBJECT[id(model)] = (model, arch)
         return arch
     raise InputError(
@@ -172,6 +174,15 @@ def _from_directory(path: Path) -> Architecture:
         arch = _with_note(arch, note)
     _ARCH_BY_KEY[key] = arch
     return arch
+
+
+def _as_embedding_model(arch: Architecture) -> Architecture:
+    """A decoder used as an embedding model runs one forward pass: no KV cache, no logits."""
+    from dataclasses import replace
+
+    note = "embedding model: one forward pass per batch, no KV cache and no logits"
+    return replace(arch, kind="encoder", kv_full_elems=0, kv_sliding=(), kv_latent_elems=None,
+                   notes=(*arch.notes, note), cache={})  # fmt: skip
 
 
 def _with_note(arch: Architecture, note: str) -> Architecture:
