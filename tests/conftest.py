@@ -21,3 +21,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path_factory.getbasetemp() / "hf_home"))
+    # The user catalog overlays the built-in one in every load_catalog(): never the real home's.
+    monkeypatch.setenv("ADVISOR_USER_CATALOG", str(tmp_path_factory.getbasetemp() / "no-user-catalog.yaml"))
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "advisor-cache"))

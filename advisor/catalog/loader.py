@@ -167,20 +167,38 @@ def merge_catalogs(base: Catalog, *overlays: Catalog) -> Catalog:
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """The model catalog: the built-in one, or the file at ``path``; parsed once, then cached.
+    """The model catalog: the built-in one with the user catalog laid over it, or the file at ``path``.
 
-    ``advisor recommend`` calls this on every run, so a warm call is a dictionary lookup.
+    Parsed once, then cached. ``advisor recommend`` calls this on every run, so a warm call is a
+    stat of the user catalog file (absent for most people) and a dictionary lookup.
     """
-    return _load_cached(None if path is None else str(path))
+    if path is not None:
+        return _load_cached(str(path), None)
+    from advisor.catalog.user import user_catalog_stamp
+
+    return _load_cached(None, user_catalog_stamp())
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str | None) -> Catalog:
-    # The one place where the catalog in use is assembled: a user's overlay file, when there is
-    # one, is to be combined here with merge_catalogs(builtin, overlay), so every caller sees it.
-    return parse_catalog_file(BUILTIN_CATALOG if path is None else Path(path))
+def _load_cached(path: str | None, user: tuple[str, int, int] | None) -> Catalog:
+    # The one place where the catalog in use is assembled: the user's overlay file (`advisor catalog
+    # add`), when there is one, is combined here with the built-in catalog, so every caller sees it.
+    # ``user`` is (path, mtime, size): an edited file is a new key, so it is read again.
+    base = _parse_cached(str(BUILTIN_CATALOG) if path is None else path)
+    if user is None:
+        return base
+    from advisor.catalog.user import read_user_catalog
+
+    overlay = read_user_catalog(Path(user[0])).catalog()
+    return merge_catalogs(base, overlay) if overlay.entries else base
+
+
+@lru_cache(maxsize=8)
+def _parse_cached(path: str) -> Catalog:
+    return parse_catalog_file(Path(path))
 
 
 def clear_cache() -> None:
     """Forget parsed catalogs (after a file changed on disk, or between tests)."""
     _load_cached.cache_clear()
+    _parse_cached.cache_clear()
