@@ -474,8 +474,10 @@ def classify_hub_error(exc: BaseException, model: str) -> SmokeFailure | None:
     http = find(errors.HfHubHTTPError)
     if http is not None:
         status = getattr(getattr(http, "response", None), "status_code", None)
-        hint = "the Hub rate-limits anonymous calls: set HF_TOKEN or retry later" if status == 429 else None
-        return SmokeFailure("hub-error", f"the Hub refused the request (HTTP {status}): {http}", hint)
+        if status == 429:
+            return SmokeFailure("hub-error", f"{model}: rate limited by the Hub (HTTP 429 Too Many Requests)",
+                                "the Hub rate-limits anonymous calls: set HF_TOKEN or retry in a few minutes")
+        return SmokeFailure("hub-error", f"{model}: the Hub refused the request (HTTP {status}): {http}")
     return None
 
 

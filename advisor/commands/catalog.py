@@ -209,3 +209,136 @@ def _licence_text(entry: CatalogEntry) -> str:
     flags = [flag for flag, on in (("non-commercial", not licence.commercial_use), ("gated", licence.gated))
              if on]
     return licence.id + (f" ({', '.join(flags)})" if flags else "")
+
+
+@catalog.command("add")
+@click.argument("model")
+@click.option("--id", "entry_id", default=None,
+              help="Catalog id for a local directory (owner/name; default local/<folder name>).")
+@click.option("--revision", default=None, help="Hub branch, tag or commit to read (default: main).")
+@click.option("--json", "as_json", is_flag=True, help="The new entry, its source and the file as JSON on stdout.")
+def add_command(model: str, entry_id: str | None, revision: str | None, as_json: bool) -> int:
+    """Add MODEL (a Hub id or a local model directory) to your user catalog.
+
+    Reads the model card, config.json and safetensors headers (no weights are downloaded), and
+    writes the entry to the user catalog ($ADVISOR_USER_CATALOG, or catalog.yaml in the user data
+    folder), where it overlays the built-in catalog: an entry with a built-in id replaces it.
+    Uses HF_TOKEN / the stored login for gated or private repos, and honours HF_HUB_OFFLINE.
+    """
+    from advisor.catalog import BUILTIN_CATALOG
+    from advisor.catalog.hub import default_id, entry_from_facts, read_model
+    from advisor.catalog.user import read_user_catalog, write_user_catalog
+    from advisor.output import note
+
+    user = read_user_catalog()  # a file that does not parse stops here, before anything is written
+    facts = read_model(model, revision=revision, refresh=True)
+    if entry_id is not None and facts.source == "hub":
+        raise click.UsageError("--id is for local directories: a Hub model keeps its repo id")
+    entry = entry_from_facts(facts, entry_id=entry_id, previous=user.find(entry_id or default_id(facts)))
+    replaced_user = user.put(entry, {facts.source: facts.ref})
+    path = write_user_catalog(user)
+    replaced_builtin = entry.id in load_catalog(BUILTIN_CATALOG)
+    replaced = "user" if replaced_user else "built-in" if replaced_builtin else None
+    if as_json:
+        print_json({"file": str(path), "source": {facts.source: facts.ref}, "replaced": replaced,
+                    "entry": entry.model_dump(mode="json")})
+        return int(ExitCode.OK)
+    what = {"user": "updated", "built-in": "added (it replaces the built-in entry)", None: "added"}[replaced]
+    note(f"{entry.id}: {what} in {path}")
+    _print_facts(entry, load_catalog())
+    return int(ExitCode.OK)
+
+
+@catalog.command("refresh")
+@click.argument("model_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="What was refreshed and what changed, as JSON on stdout.")
+def refresh_command(model_id: str | None, as_json: bool) -> int:
+    """Read user-catalog entries again from their source (the Hub or their directory).
+
+    All of them, or MODEL_ID only. A quality tier set by hand is kept. Entries that cannot be read
+    are left as they were and reported; the others are still updated.
+    """
+    from advisor.catalog.hub import entry_from_facts, read_directory, read_hub
+    from advisor.catalog.user import read_user_catalog, user_catalog_path, write_user_catalog
+    from advisor.errors import AdvisorError, HubError
+    from advisor.output import note
+
+    user = read_user_catalog()
+    if model_id is not None:
+        found = user.find(model_id)
+        if found is None:
+            builtin = model_id in load_catalog()
+            raise InputError(
+                f"{model_id!r} is not in your user catalog ({user.path})",
+                hint="built-in entries ship with llm-advisor; `advisor catalog add ID` copies one into your "
+                "catalog" if builtin else "`advisor catalog add HUB_ID_OR_DIR` adds a model",
+            )
+        targets = [found]
+    else:
+        targets = list(user.entries)
+    if not targets:
+        note(f"no user catalog entries to refresh ({user_catalog_path()})")
+        if as_json:
+            print_json({"file": str(user.path), "refreshed": [], "failed": []})
+        return int(ExitCode.OK)
+
+    refreshed: list[dict[str, Any]] = []
+    failed: list[tuple[str, AdvisorError]] = []
+    for old in targets:
+        source = user.source_of(old.id)
+        kind, ref = next(iter(source.items()))
+        try:
+            if kind == "hub":
+                _refuse_offline(ref)
+                facts = read_hub(ref, refresh=True)
+            elif Path(ref).is_dir():
+                facts = read_directory(ref)
+            else:
+                raise InputError("the directory this entry was added from is gone", file=ref, entry=old.id)
+            entry = entry_from_facts(facts, entry_id=old.id, previous=old)
+        except AdvisorError as exc:
+            failed.append((old.id, exc))
+            continue
+        before, after = old.model_dump(mode="json"), entry.model_dump(mode="json")
+        changed = [key for key in after if key != "notes" and before.get(key) != after.get(key)]
+        user.put(entry, source)
+        refreshed.append({"id": entry.id, "source": source, "changed": changed})
+    if refreshed:
+        write_user_catalog(user)
+    if as_json:
+        print_json({"file": str(user.path), "refreshed": refreshed,
+                    "failed": [{"id": i, "error": str(e), "exit_code": int(e.exit_code)} for i, e in failed]})
+        return int(failed[0][1].exit_code) if failed else int(ExitCode.OK)
+    for item in refreshed:
+        changes = ", ".join(item["changed"]) or "nothing changed"
+        click.echo(f"{item['id']}: refreshed ({changes})")
+    if failed:
+        lines = "\n".join(f"- {i}: {e}" for i, e in failed)
+        message = f"could not refresh {len(failed)} of {len(targets)} entries (left as they were):\n{lines}"
+        if any(isinstance(e, HubError) for _, e in failed):
+            raise HubError(message)
+        raise InputError(message)
+    return int(ExitCode.OK)
+
+
+def _refuse_offline(repo_id: str) -> None:
+    """Offline, a refresh could only re-read the cache: say so rather than pretend."""
+    from advisor.catalog.hub import HubReadError, _offline
+
+    if _offline():
+        raise HubReadError(
+            "offline-not-cached",
+            f"{repo_id}: offline (HF_HUB_OFFLINE=1), the Hub cannot be read again",
+            "unset HF_HUB_OFFLINE and run the refresh where the Hub is reachable",
+        )
+
+
+def _print_facts(entry: CatalogEntry, cat: Catalog) -> None:
+    from rich.table import Table
+
+    facts = Table(title=entry.name, show_header=False, show_lines=False)
+    facts.add_column("fact", style="bold")
+    facts.add_column("value", overflow="fold")
+    for label, value in _fact_rows(entry, cat, _lang()):
+        facts.add_row(label, value)
+    _data_console().print(facts)
