@@ -66,13 +66,9 @@ class GgufRule(BaseModel):
     @classmethod
     def _known_selector(cls, value: str) -> str:
         kind, _, arg = value.partition(":")
-        if value in _LAYER_SELECTORS or (
-            kind in ("first", "first_fraction") and arg.isdigit() and int(arg) > 0
-        ):
+        if value in _LAYER_SELECTORS or (kind in ("first", "first_fraction") and arg.isdigit() and int(arg) > 0):
             return value
-        raise ValueError(
-            f"unknown layer selector {value!r}; use all, use_more_bits, first:N, first_fraction:K"
-        )
+        raise ValueError(f"unknown layer selector {value!r}; use all, use_more_bits, first:N, first_fraction:K")
 
     def layer_fraction(self, n_layers: int) -> float:
         """Share of ``n_layers`` this selector picks (before earlier rules take their share)."""
@@ -149,9 +145,7 @@ class Quantization(BaseModel):
         known = (*ROLES, *ROLE_GROUPS)
         for role in value:
             if role not in known:
-                raise ValueError(
-                    f"unknown role {role!r}{did_you_mean(role, known)}; known: {', '.join(known)}"
-                )
+                raise ValueError(f"unknown role {role!r}{did_you_mean(role, known)}; known: {', '.join(known)}")
         return value
 
     @property
@@ -250,9 +244,7 @@ def role_bits(quant: Quantization, n_layers: int, gqa: float, tied: bool) -> dic
     """
     if quant.gguf is None:
         quantized = quant.expanded_roles()
-        return {
-            role: quant.bits_per_weight if role in quantized else quant.unquantized_bits for role in ROLES
-        }
+        return {role: quant.bits_per_weight if role in quantized else quant.unquantized_bits for role in ROLES}
     types = load_quantizations().gguf_types
     mix = quant.gguf
     base = types[mix.base].bits

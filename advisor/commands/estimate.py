@@ -165,8 +165,9 @@ def _print_table(result: object) -> None:
     table.add_column("GB", justify="right")
     table.add_column("Share", justify="right")
     total = result.total_bytes or 1
+    per_gpu = " per GPU" if result.num_gpus > 1 else ""
     for key in _ORDER:
-        if key not in result.breakdown:
+        if key not in result.breakdown or (not result.breakdown[key] and key != "weights"):
             continue
         value = result.breakdown[key]
         table.add_row(_LABELS[key], *_size(value), f"{100 * value / total:.0f} %")
@@ -174,9 +175,8 @@ def _print_table(result: object) -> None:
         if len(children) == 1 and children[0][1] * result.num_gpus == value:
             continue  # the part is that one item: nothing to add
         for name, part in children:
-            table.add_row(
-                f"  [dim]{name.replace('_', ' ')}[/dim]", *(f"[dim]{x}[/dim]" for x in _size(part)), ""
-            )
+            label = f"  [dim]{name.replace('_', ' ')}{per_gpu}[/dim]"
+            table.add_row(label, *(f"[dim]{x}[/dim]" for x in _size(part)), "")
     table.add_section()
     table.add_row("[bold]Total[/bold]", *(f"[bold]{s}[/bold]" for s in _size(result.total_bytes)), "100 %")
     if result.num_gpus > 1:
@@ -186,7 +186,9 @@ def _print_table(result: object) -> None:
     params = f"{result.total_params / 1e9:.2f}B parameters"
     if result.active_params != result.total_params:
         params += f" ({result.active_params / 1e9:.2f}B active)"
-    if result.trainable_params:
+    if result.trainable_params >= 1e9:
+        params += f", {result.trainable_params / 1e9:.2f}B trainable"
+    elif result.trainable_params:
         params += f", {result.trainable_params / 1e6:.1f}M trainable"
     console.print(f"{params}, {result.weights_bits_per_param:.2f} bits per parameter stored")
     console.print("Assumptions:")

@@ -52,7 +52,9 @@ class MemoryEstimate(BaseModel):
         description="weights, kv_cache, activations (transient peak), overhead (CUDA context, runtime "
         "buffers); training adds gradients, optimizer, adapters. Sums to total_bytes."
     )
-    details: dict[str, int] = Field(description="Finer items inside the breakdown (logits, cuda_context, ...).")
+    details: dict[str, int] = Field(
+        description="Finer items inside activations and overhead (logits, cuda_context, ...), per GPU."
+    )
     total_params: int
     active_params: int = Field(description="Parameters used per token (MoE: shared parts + k experts).")
     trainable_params: int = Field(description="Parameters the optimizer updates (0 for inference).")
