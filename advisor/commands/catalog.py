@@ -26,7 +26,7 @@ _FILE_OPTION = click.option(
 
 @click.group()
 def catalog() -> None:
-    """List the model catalog, show one model's facts, or validate a catalog file."""
+    """List the model catalog, show one model's facts, validate a catalog file, or add your own models."""
 
 
 @catalog.command("list")
