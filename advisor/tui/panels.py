@@ -84,7 +84,7 @@ class HardwarePanel(Vertical):
         with Grid(id="hw-grid"):
             for input_id, key, kind in _OVERRIDE_FIELDS:
                 yield Static(Content(t(key, self.lang)), id=f"{input_id}-label", classes="hw-label")
-                yield Input(id=input_id, type=kind)
+                yield Input(id=input_id, type=kind, compact=True)
         yield Static(id="hw-planning")
 
     def on_mount(self) -> None:
