@@ -70,12 +70,10 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.catalog.schema import CatalogEntry
 from advisor.errors import HubError, InputError
+from advisor.paths import cache_dir
 
 if TYPE_CHECKING:
     from advisor.memory import Architecture
-
-ENV_CACHE_DIR = "ADVISOR_CACHE_DIR"
-"""Overrides the cache folder (platformdirs ``user_cache_path('llm-advisor')``), e.g. in tests."""
 
 CACHE_SCHEMA = 1
 """Bumped when :class:`ModelFacts` changes shape: older cache files are then read again."""
@@ -538,16 +536,6 @@ def _is_transport_error(exc: BaseException) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # The metadata cache (a few kilobytes per repo, under the user cache folder)
-
-
-def cache_dir() -> Path:
-    """Where Hub facts are cached: ``$ADVISOR_CACHE_DIR`` or platformdirs' user cache folder."""
-    explicit = os.environ.get(ENV_CACHE_DIR)
-    if explicit:
-        return Path(explicit).expanduser()
-    from platformdirs import user_cache_path
-
-    return user_cache_path("llm-advisor", appauthor=False)
 
 
 def _cache_file(repo_id: str, revision: str | None) -> Path:
