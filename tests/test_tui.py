@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Input, RadioSet, Select, Static, TabbedContent
+from textual.worker import WorkerCancelled
 
 from advisor.hardware import GIB, HardwareProfile, profile_from_override
 from advisor.questionnaire import answers_from_text, dump_answers, load_answers, load_questions
@@ -36,9 +38,19 @@ team_ml_skills: intermediate
 
 
 async def settle(pilot: Any) -> None:
-    """Let key presses land and the recommendation worker publish its result."""
+    """Let key presses land, lazy sections mount, and the workers publish their results.
+
+    A recommendation superseded by a newer change is cancelled; only the ones still due are awaited.
+    """
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(100):
+        due = [w for w in pilot.app.workers if not w.is_finished and not w.is_cancelled]
+        if not due:
+            break
+        for worker in due:
+            with suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
     await pilot.pause()
 
 

@@ -18,6 +18,7 @@ from advisor.questionnaire import answers_from_text
 from advisor.tui import AdvisorApp, render
 from advisor.tui import app as app_module
 from advisor.tui.screens import ResultsScreen
+from tests.test_tui import settle
 
 HARDWARE = {"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}
 SIZE = (100, 40)
@@ -28,12 +29,6 @@ knowledge_source: domain_documents
 knowledge_change_frequency: monthly
 languages: [fr, en]
 """
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def plain(renderable: Any, width: int = 160) -> str:

@@ -18,6 +18,7 @@ from advisor.hardware import GIB
 from advisor.i18n import LocalizedText
 from advisor.plan import ModelChoice, ModelOption
 from advisor.tui import AdvisorApp
+from tests.test_tui import settle
 
 HARDWARE = {"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}
 RAG_ANSWERS = {
@@ -67,12 +68,10 @@ def _fixed_plan(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _settle(pilot: Any, *keys: str) -> None:
     """Press ``keys``, then wait for the recommendation worker, with cursors frozen (no blink)."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
     for key in keys:
         await pilot.press(key)
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await pilot.pause()

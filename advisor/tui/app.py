@@ -51,7 +51,7 @@ class AdvisorApp(App[None]):
     reproducible (tests, snapshots, planning for a machine one does not have).
     """
 
-    CSS_PATH = "advisor.tcss"
+    CSS_PATH = Path(__file__).with_name("advisor.tcss")  # absolute: subclasses elsewhere find it too
     ENABLE_COMMAND_PALETTE = False  # its texts are English-only; every action has a key instead
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (132, "-wide")]
     BINDINGS = [
@@ -74,7 +74,8 @@ class AdvisorApp(App[None]):
         self.set_reactive(AdvisorApp.lang, resolve_lang(lang))
         self.initial_answers = load_answers(answers) if answers is not None else None
         self.answers = Answers()
-        self.invalid_keys: list[str] = []
+        self.values: dict[str, Any] = dict(self.initial_answers.answered()) if self.initial_answers else {}
+        self.field_errors: dict[str, Any] = {}
         self.error: str | None = None
         self.override_error: Any = None
         self.planned_hardware: HardwareProfile | None = None
@@ -97,13 +98,31 @@ class AdvisorApp(App[None]):
         localize_bindings(self, self.lang)
 
     def questionnaire_ready(self) -> None:
-        """Fill the questionnaire and start detection once its widgets exist (called by the screen)."""
-        screen = self.questionnaire
-        if self.initial_answers is not None:
-            screen.show_answers(self.initial_answers)
+        """Start detection and the first recommendation once the first screen is painted."""
         self._show_hardware_state()
         if self.hardware_state == "detecting":
-            self.call_after_refresh(self.detect_hardware)  # after the first paint
+            self.call_after_refresh(self.detect_hardware)
+        self.call_after_refresh(self.schedule_update)
+
+    @property
+    def invalid_keys(self) -> list[str]:
+        """Questions whose content is not a valid answer (and so is not counted)."""
+        return list(self.field_errors)
+
+    def answer_for(self, key: str) -> Any:
+        """The current answer to ``key`` (None: unanswered), for a field being mounted."""
+        return self.values.get(key)
+
+    def set_answer(self, key: str, value: Any, error: Any = None) -> None:
+        """Record what a field holds: its answer (None: unanswered or invalid) and why it is invalid."""
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
+        if error is None:
+            self.field_errors.pop(key, None)
+        else:
+            self.field_errors[key] = error
         self.schedule_update()
 
     @property
@@ -142,10 +161,9 @@ class AdvisorApp(App[None]):
 
         self._update_pending = False
         screen = self.questionnaire
-        data, self.invalid_keys = screen.collect()
         self.error = None
         try:
-            self.answers = load_answers(data)
+            self.answers = load_answers(dict(self.values))
         except AdvisorError as exc:  # the fields check each value; this is a last line of defence
             self.error = str(exc)
         panel = screen.query_one("#hardware")
@@ -234,7 +252,9 @@ class AdvisorApp(App[None]):
         return None
 
     def apply_answers(self, answers: Answers) -> None:
-        """Show ``answers`` in the questionnaire (replacing every answer) and recommend for them."""
+        """Replace every answer with ``answers``, show them, and recommend for them."""
+        self.values = dict(answers.answered())
+        self.field_errors = {}
         self.questionnaire.show_answers(answers)
         self.schedule_update()
 

@@ -82,6 +82,13 @@ class QuestionField(Vertical):
         """The questionnaire key this field answers."""
         return self.question.key
 
+    def on_mount(self) -> None:
+        # Answers live in the app; a field mounted after they were given (a lazy section) shows them.
+        answer_for = getattr(self.app, "answer_for", None)
+        value = answer_for(self.key) if answer_for is not None else None
+        if value is not None:
+            self.show(value)
+
     def compose(self) -> ComposeResult:
         yield Static(Content(self.question.label.get(self.lang)), classes="q-label")
         yield Static(Content(self.question.help.get(self.lang)), classes="q-help")
