@@ -456,3 +456,35 @@ def test_every_question_gets_the_widget_of_its_type() -> None:
     expected = {"select": SelectField, "boolean": BooleanField, "integer": IntegerField, "multi": ListField}
     for question in load_questions().questions:
         assert isinstance(make_field(question, "en"), expected[question.widget])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+async def test_usable_at_80x24(lang: str) -> None:
+    """Every section tab and every footer key fits in 80 columns; the first question is on screen."""
+    app = make_app(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.questionnaire
+        assert screen.has_class("-narrow")
+        tabs = screen.query_one(TabbedContent)
+        for pane_id in ["tab-use_case", "tab-knowledge", "tab-constraints", "tab-team", "tab-hardware"]:
+            region = tabs.get_tab(pane_id).region
+            assert region.width > 0 and region.right <= 80, pane_id
+        first = field(app, load_questions().questions[0].key).query_one(Select)
+        assert first.region.bottom <= 24 - 1 - 6  # above the live strip and the footer
+        from textual.widgets._footer import FooterKey
+
+        keys = list(screen.query(FooterKey))
+        assert len(keys) >= 6
+        assert all(key.region.right <= 80 for key in keys)
+
+
+def test_advisor_without_a_verb_opens_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import advisor.tui
+    from advisor.cli import main
+
+    calls: list[str | None] = []
+    monkeypatch.setattr(advisor.tui, "run_app", lambda lang=None: calls.append(lang))
+    assert main(["--lang", "fr"]) == 0
+    assert main([]) == 0
+    assert calls == ["fr", None]
