@@ -369,6 +369,11 @@ async def test_missing_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
         dialog = await open_dialog(pilot, "f5", tmp_path / "nope.yaml")
         assert app.screen is dialog
         assert "nope.yaml" in text_of(dialog.query_one("#dialog-error", Static))
+        await pilot.press("f2")  # the language switches inside a dialog too
+        await settle(pilot)
+        assert app.lang == "fr"
+        assert text_of(dialog.query_one("#dialog-title", Static)) == "Ouvrir des réponses (fichier YAML)"
+        assert app.screen is dialog
 
 
 async def test_save_report_in_the_chosen_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,7 +55,8 @@ class AdvisorApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # its texts are English-only; every action has a key instead
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (132, "-wide")]
     BINDINGS = [
-        Binding("f2,ctrl+l", "toggle_language", "Français", id="tui.key.language"),
+        # Priority: the switch works everywhere, dialogs (modal screens) included; no widget here uses these keys.
+        Binding("f2,ctrl+l", "toggle_language", "Français", id="tui.key.language", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="tui.key.quit", priority=True),
     ]
 
