@@ -31,6 +31,7 @@ class LocalizedText(BaseModel):
 
     def format(self, **values: object) -> LocalizedText:
         """Both texts with ``{placeholders}`` filled in; a LocalizedText value fills each language with its own."""
+
         def pick(lang: Lang) -> dict[str, object]:
             return {k: v.get(lang) if isinstance(v, LocalizedText) else v for k, v in values.items()}
 

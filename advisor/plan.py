@@ -69,5 +69,7 @@ class ModelChoice(BaseModel):
     runner_ups: list[ModelOption] = Field(default_factory=list)
     embedding: ModelOption | None = Field(None, description="Embedding model for RAG and RAFT.")
     training: TrainingPlan | None = None
-    notes: list[LocalizedText] = Field(default_factory=list, description="What the selection had to give up, said plainly.")
+    notes: list[LocalizedText] = Field(
+        default_factory=list, description="What the selection had to give up, said plainly."
+    )
     candidates_considered: int = 0

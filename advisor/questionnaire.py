@@ -38,9 +38,7 @@ Level3 = Literal["none", "low", "high"]
 InputNature = Literal["structured", "semi_structured", "free_text"]
 InputLength = Literal["short", "medium", "long"]
 KnowledgeSource = Literal["none", "general_knowledge", "domain_documents"]
-ChangeFrequency = Literal[
-    "not_applicable", "static", "yearly", "quarterly", "monthly", "weekly", "daily", "realtime"
-]
+ChangeFrequency = Literal["not_applicable", "static", "yearly", "quarterly", "monthly", "weekly", "daily", "realtime"]
 ExamplesType = Literal[
     "none",
     "class_labels",
@@ -162,9 +160,7 @@ def _answers_from_mapping(data: Any, file: str | None) -> Answers:
     if data is None:
         return Answers()
     if not isinstance(data, dict):
-        raise InputError(
-            f"expected a mapping of questionnaire keys to answers, got {type(data).__name__}", file=file
-        )
+        raise InputError(f"expected a mapping of questionnaire keys to answers, got {type(data).__name__}", file=file)
     data = {key: _scalar_to_list(key, value) for key, value in data.items()}
     try:
         return Answers.model_validate(data)
@@ -258,7 +254,10 @@ def load_questions() -> QuestionBook:
 def language_names() -> dict[str, LocalizedText]:
     """Languages offered in pickers, with their names in English and French (ISO 639-1 order)."""
     data = read_yaml(LANGUAGES_FILE)
-    return {code: validate(LocalizedText, names, file=str(LANGUAGES_FILE), entry=code) for code, names in data["offered"].items()}
+    return {
+        code: validate(LocalizedText, names, file=str(LANGUAGES_FILE), entry=code)
+        for code, names in data["offered"].items()
+    }
 
 
 @lru_cache(maxsize=1)

@@ -86,7 +86,9 @@ class Recommendation(BaseModel):
     decided_by: str = Field(description="The gate that settled the approach, or 'scores'.")
     reasons: list[Reason] = Field(description="The rules that fired and counted, decisive ones first.")
     alternatives: list[Alternative] = Field(description="The other approaches, defensible ones first.")
-    follow_up_questions: list[FollowUpQuestion] = Field(description="Unanswered questions that matter, most telling first.")
+    follow_up_questions: list[FollowUpQuestion] = Field(
+        description="Unanswered questions that matter, most telling first."
+    )
     techniques: list[Technique] = Field(description="How to carry out the chosen approach.")
     scores: dict[Approach, int]
     excluded: dict[Approach, list[str]]

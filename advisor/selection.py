@@ -146,8 +146,12 @@ def select_models(
             return None
         smallest = min(swept, key=lambda c: c.need)
         notes.append(
-            message("selection.nothing_fits", model=smallest.entry.id, quantization=smallest.quant.name,
-                    needed=_gib(smallest.need))
+            message(
+                "selection.nothing_fits",
+                model=smallest.entry.id,
+                quantization=smallest.quant.name,
+                needed=_gib(smallest.need),
+            )
         )
         ranked = [smallest]
     chosen, *others = ranked[: 1 + RUNNER_UPS]
@@ -192,7 +196,9 @@ def _allowed(
     return pool
 
 
-def _keep(pool: list[CatalogEntry], test: Any, notes: list[LocalizedText], note: str, **values: Any) -> list[CatalogEntry]:
+def _keep(
+    pool: list[CatalogEntry], test: Any, notes: list[LocalizedText], note: str, **values: Any
+) -> list[CatalogEntry]:
     kept = [e for e in pool if test(e)]
     if pool and not kept:
         notes.append(message(note, **values))
@@ -204,8 +210,12 @@ def _budget(hardware: HardwareProfile) -> Budget:
     gpus = hardware.usable_gpus
     if gpus:
         bandwidth = min((g.memory_bandwidth_gbps or DEFAULT_GPU_BANDWIDTH_GBPS) for g in gpus)
-        return Budget("gpu", hardware.max_gpu_usable_bytes if len(gpus) == 1 else min(g.usable_bytes for g in gpus),
-                      len(gpus), bandwidth)
+        return Budget(
+            "gpu",
+            hardware.max_gpu_usable_bytes if len(gpus) == 1 else min(g.usable_bytes for g in gpus),
+            len(gpus),
+            bandwidth,
+        )
     return Budget("cpu", hardware.usable_ram_bytes, 1, DEFAULT_CPU_BANDWIDTH_GBPS)
 
 
@@ -225,7 +235,8 @@ def _ladder_for(device: str, published: frozenset[str]) -> list[Any]:
         # Pre-quantized checkpoints (GPTQ, AWQ, MXFP4, FP8) exist only where someone published them;
         # bf16, int8 and nf4 are always possible through transformers + bitsandbytes.
         names = [
-            q for q in quantization_ladder(gpu=True)
+            q
+            for q in quantization_ladder(gpu=True)
             if not q.startswith("gguf") and (q in ALWAYS_AVAILABLE or q in published)
         ]
     return [get_quantization(name) for name in names]
@@ -282,7 +293,9 @@ def _fit(need: int, usable: int) -> FitLevel:
     return "comfortable" if need * COMFORT_FACTOR <= usable else "tight"
 
 
-def _candidate(entry: CatalogEntry, quant: Any, devices: int, need: int, budget: Budget, answers: Answers) -> _Candidate:
+def _candidate(
+    entry: CatalogEntry, quant: Any, devices: int, need: int, budget: Budget, answers: Answers
+) -> _Candidate:
     fit = _fit(need, budget.per_device_bytes)
     active = entry.active_params or entry.total_params
     tps = budget.bandwidth_gbps * 1e9 * DECODE_EFFICIENCY * devices / max(1.0, active * quant.bits_per_weight / 8)
@@ -311,9 +324,14 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
     from advisor.memory import estimate_memory
 
     entry, quant = c.entry, c.quant
-    estimate = estimate_memory(entry, quantization=quant.name, context_tokens=context, num_gpus=c.devices,
-                               device=budget.device)
-    runtime = "llama.cpp" if quant.name.startswith("gguf") else ("vllm" if c.devices > 1 or quant.runtime == "vllm" else "transformers")
+    estimate = estimate_memory(
+        entry, quantization=quant.name, context_tokens=context, num_gpus=c.devices, device=budget.device
+    )
+    runtime = (
+        "llama.cpp"
+        if quant.name.startswith("gguf")
+        else ("vllm" if c.devices > 1 or quant.runtime == "vllm" else "transformers")
+    )
     return ModelOption(
         id=entry.id,
         name=entry.name,
@@ -337,8 +355,14 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
         margin_bytes=budget.per_device_bytes - c.need,
         score=c.score,
         tokens_per_second=round(c.tps, 1),
-        why=message("selection.why", tier=entry.quality_tier, quantization=quant.name, need=_gib(c.need),
-                    usable=_gib(budget.per_device_bytes), tps=f"{c.tps:.0f}"),
+        why=message(
+            "selection.why",
+            tier=entry.quality_tier,
+            quantization=quant.name,
+            need=_gib(c.need),
+            usable=_gib(budget.per_device_bytes),
+            tps=f"{c.tps:.0f}",
+        ),
     )
 
 
@@ -368,23 +392,40 @@ def _training_method(c: _Candidate, budget: Budget, answers: Answers) -> tuple[s
     for sequence in _train_sequences(c, answers):
         for method in _training_methods(answers):
             quant = "nf4" if method == "qlora" else "bf16"
-            figures = estimate_bytes(arch, quant, sequence, TRAIN_BATCH, method, gradient_checkpointing=True,
-                                     num_gpus=budget.devices, lora_rank=LORA_RANK)
+            figures = estimate_bytes(
+                arch,
+                quant,
+                sequence,
+                TRAIN_BATCH,
+                method,
+                gradient_checkpointing=True,
+                num_gpus=budget.devices,
+                lora_rank=LORA_RANK,
+            )
             if _fit(figures.per_gpu or figures.total, budget.per_device_bytes) != "does-not-fit":
                 return method, sequence
     return None
 
 
-def _training_plan(c: _Candidate, method: str, sequence: int, budget: Budget, answers: Answers,
-                   notes: list[LocalizedText]) -> TrainingPlan:
+def _training_plan(
+    c: _Candidate, method: str, sequence: int, budget: Budget, answers: Answers, notes: list[LocalizedText]
+) -> TrainingPlan:
     from advisor.memory import estimate_memory
 
     quant = "nf4" if method == "qlora" else "bf16"
     wanted = _train_sequences(c, answers)[0]
     if sequence < wanted:
         notes.append(message("selection.training_sequence_capped", sequence=sequence, wanted=wanted))
-    estimate = estimate_memory(c.entry, quantization=quant, context_tokens=sequence, batch_size=TRAIN_BATCH,
-                               mode=method, gradient_checkpointing=True, num_gpus=budget.devices, lora_rank=LORA_RANK)
+    estimate = estimate_memory(
+        c.entry,
+        quantization=quant,
+        context_tokens=sequence,
+        batch_size=TRAIN_BATCH,
+        mode=method,
+        gradient_checkpointing=True,
+        num_gpus=budget.devices,
+        lora_rank=LORA_RANK,
+    )
     need = estimate.per_gpu_bytes
     return TrainingPlan(
         method=method,  # type: ignore[arg-type]
@@ -401,7 +442,9 @@ def _training_plan(c: _Candidate, method: str, sequence: int, budget: Budget, an
     )
 
 
-def _embedding(entries: list[CatalogEntry], answers: Answers, budget: Budget, notes: list[LocalizedText]) -> ModelOption | None:
+def _embedding(
+    entries: list[CatalogEntry], answers: Answers, budget: Budget, notes: list[LocalizedText]
+) -> ModelOption | None:
     """The best embedding model for the languages asked (multilingual when French is asked)."""
     from advisor.quantization import get_quantization
 
@@ -411,7 +454,9 @@ def _embedding(entries: list[CatalogEntry], answers: Answers, budget: Budget, no
     if not pool:
         return None
     wants_french = "fr" in (answers.languages or ())
-    best = max(pool, key=lambda e: (e.quality_tier, FRENCH_BONUS[e.french_support] if wants_french else 0, -e.total_params))
+    best = max(
+        pool, key=lambda e: (e.quality_tier, FRENCH_BONUS[e.french_support] if wants_french else 0, -e.total_params)
+    )
     quant = get_quantization("fp16" if budget.device == "gpu" else "fp32")
     context = min(best.context_length, EMBEDDING_CONTEXT)
     from advisor.memory import architecture_for, estimate_bytes

@@ -46,7 +46,9 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
         console.print(f"[bold]{t('summary.follow_ups')}[/bold]")
         for question in rec.follow_up_questions[:MAX_FOLLOW_UPS]:
             could = "; ".join(c.get(lang) for c in question.could[:2])
-            console.print(f"  • [yellow]{question.key}[/yellow]: {escape(question.question.get(lang))} ({escape(could)})")
+            console.print(
+                f"  • [yellow]{question.key}[/yellow]: {escape(question.question.get(lang))} ({escape(could)})"
+            )
         hidden = len(rec.follow_up_questions) - MAX_FOLLOW_UPS
         if hidden > 0:
             console.print("  " + t("summary.more", count=hidden))

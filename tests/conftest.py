@@ -16,8 +16,20 @@ HARDWARE = {
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "ADVISOR_LANG", "ADVISOR_HARDWARE", "ADVISOR_VRAM_GB",
-                 "ADVISOR_GPUS", "ADVISOR_RAM_GB", "ADVISOR_DEBUG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in (
+        "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+        "ADVISOR_LANG",
+        "ADVISOR_HARDWARE",
+        "ADVISOR_VRAM_GB",
+        "ADVISOR_GPUS",
+        "ADVISOR_RAM_GB",
+        "ADVISOR_DEBUG",
+        "LANGUAGE",
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path_factory.getbasetemp() / "hf_home"))

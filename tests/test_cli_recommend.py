@@ -27,7 +27,11 @@ def test_recommend_json_is_the_recommendation(capsys: pytest.CaptureFixture[str]
     assert data["schema_version"] == 1 and data["approach"] == "rag"
     assert {r["id"] for r in data["reasons"]} >= {"SCORE-RAG-FRESH-KNOWLEDGE", "SCORE-RAG-CITATIONS"}
     assert data["hardware"]["gpus"][0]["total_bytes"] == 24 * 1024**3
-    assert data["excluded"]["fine-tuning"] == ["VETO-FT-TEAM-SKILLS", "VETO-FT-FEW-EXAMPLES", "VETO-FT-NO-TRAINING-DATA"]
+    assert data["excluded"]["fine-tuning"] == [
+        "VETO-FT-TEAM-SKILLS",
+        "VETO-FT-FEW-EXAMPLES",
+        "VETO-FT-NO-TRAINING-DATA",
+    ]
     assert "versions" in data and data["versions"]["knowledge_base"]
 
 
@@ -38,8 +42,9 @@ def test_recommend_summary_in_french(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_recommend_cpu_only_override(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "recommend", str(ROOT / "examples" / "06_clinical_guidelines_raft.yaml"),
-                       "--gpus", "0", "--json")
+    code, out, _ = run(
+        capsys, "recommend", str(ROOT / "examples" / "06_clinical_guidelines_raft.yaml"), "--gpus", "0", "--json"
+    )
     assert code == ExitCode.OK
     data = json.loads(out)
     assert data["hardware"]["gpus"] == []
@@ -47,7 +52,9 @@ def test_recommend_cpu_only_override(capsys: pytest.CaptureFixture[str]) -> None
     assert "VETO-FT-NO-LOCAL-GPU" in data["excluded"]["raft"]
 
 
-def test_bad_answers_file_is_a_clear_error_without_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_answers_file_is_a_clear_error_without_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = tmp_path / "answers.yaml"
     path.write_text("task_type: clasification\nbudget: low\n", encoding="utf-8")
     code, out, err = run(capsys, "recommend", str(path), "--json")
@@ -87,8 +94,15 @@ def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_recommend_smoke_test_reports_offline_model_clearly(capsys: pytest.CaptureFixture[str]) -> None:
     # HF_HUB_OFFLINE=1 (conftest) and an empty HF_HOME: the chosen Hub model cannot be loaded here,
     # and the smoke test must say so, without a traceback, with exit code 5.
-    code, out, err = run(capsys, "recommend", str(ROOT / "examples" / "05_public_product_chatbot.yaml"),
-                         "--vram", "24", "--smoke-test", "--json")
+    code, out, err = run(
+        capsys,
+        "recommend",
+        str(ROOT / "examples" / "05_public_product_chatbot.yaml"),
+        "--vram",
+        "24",
+        "--smoke-test",
+        "--json",
+    )
     assert code == ExitCode.SMOKE_FAILED
     data = json.loads(out)
     assert data["smoke"]["verdict"] == "could-not-run"

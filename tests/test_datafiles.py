@@ -55,8 +55,9 @@ def test_syntax_errors_are_never_cached(package_dir: Path, tmp_path: Path) -> No
     assert cached_files(tmp_path) == []
 
 
-def test_user_files_and_disabled_cache_are_read_fresh(package_dir: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_files_and_disabled_cache_are_read_fresh(
+    package_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = tmp_path / "answers.yaml"
     outside.write_text("a: 1\n", encoding="utf-8")
     assert datafiles.read_yaml(outside) == {"a": 1}
@@ -67,8 +68,9 @@ def test_user_files_and_disabled_cache_are_read_fresh(package_dir: Path, tmp_pat
     assert cached_files(tmp_path) == []
 
 
-def test_unreadable_cache_folder_still_works(package_dir: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_cache_folder_still_works(
+    package_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(blocker))

@@ -18,18 +18,42 @@ from advisor.questionnaire import (
 )
 
 DESIGN_KEYS = [
-    "task_type", "needs_language_understanding", "input_nature", "input_length", "languages",
-    "knowledge_source", "knowledge_change_frequency", "corpus_size_pages", "needs_citations",
-    "labelled_examples", "labelled_examples_type", "num_classes", "style_terminology_need", "output_format",
-    "data_privacy", "latency_requirement", "volume_per_day", "team_ml_skills", "budget", "criticality",
-    "end_users", "context_tokens", "commercial_use_required", "allowed_licences",
+    "task_type",
+    "needs_language_understanding",
+    "input_nature",
+    "input_length",
+    "languages",
+    "knowledge_source",
+    "knowledge_change_frequency",
+    "corpus_size_pages",
+    "needs_citations",
+    "labelled_examples",
+    "labelled_examples_type",
+    "num_classes",
+    "style_terminology_need",
+    "output_format",
+    "data_privacy",
+    "latency_requirement",
+    "volume_per_day",
+    "team_ml_skills",
+    "budget",
+    "criticality",
+    "end_users",
+    "context_tokens",
+    "commercial_use_required",
+    "allowed_licences",
 ]
 
 
 def test_keys_are_exactly_the_contract() -> None:
     assert sorted(QUESTION_KEYS) == sorted(DESIGN_KEYS)
     assert choices_of("labelled_examples_type") == (
-        "none", "class_labels", "input_output_pairs", "qa_pairs", "qa_pairs_with_source_docs", "dialogues",
+        "none",
+        "class_labels",
+        "input_output_pairs",
+        "qa_pairs",
+        "qa_pairs_with_source_docs",
+        "dialogues",
         "preference_pairs",
     )
 
@@ -105,8 +129,9 @@ def test_bad_language_and_licence_codes() -> None:
 
 
 def test_dump_and_reload_round_trip() -> None:
-    answers = load_answers({"task_type": "document_qa", "languages": ["fr", "en"], "corpus_size_pages": 1200,
-                            "needs_citations": True})
+    answers = load_answers(
+        {"task_type": "document_qa", "languages": ["fr", "en"], "corpus_size_pages": 1200, "needs_citations": True}
+    )
     assert answers_from_text(dump_answers(answers)) == answers
 
 

@@ -33,16 +33,26 @@ def check(cond: dict[str, Any], facts: dict[str, Any], thresholds: dict[str, flo
 @pytest.mark.parametrize(
     ("op", "value", "actual", "expected"),
     [
-        ("eq", "rag", "rag", True), ("eq", "rag", "raft", False),
-        ("ne", "rag", "raft", True), ("ne", "rag", "rag", False),
-        ("in", ["a", "b"], "b", True), ("in", ["a", "b"], "c", False),
-        ("not_in", ["a", "b"], "c", True), ("not_in", ["a", "b"], "a", False),
-        ("lt", 50, 49, True), ("lt", 50, 50, False),
-        ("le", 50, 50, True), ("le", 50, 51, False),
-        ("gt", 50, 51, True), ("gt", 50, 50, False),
-        ("ge", 50, 50, True), ("ge", 50, 49, False),
-        ("between", [10, 20], 10, True), ("between", [10, 20], 21, False),
-        ("contains", "fr", ("en", "fr"), True), ("contains", "fr", ("en",), False),
+        ("eq", "rag", "rag", True),
+        ("eq", "rag", "raft", False),
+        ("ne", "rag", "raft", True),
+        ("ne", "rag", "rag", False),
+        ("in", ["a", "b"], "b", True),
+        ("in", ["a", "b"], "c", False),
+        ("not_in", ["a", "b"], "c", True),
+        ("not_in", ["a", "b"], "a", False),
+        ("lt", 50, 49, True),
+        ("lt", 50, 50, False),
+        ("le", 50, 50, True),
+        ("le", 50, 51, False),
+        ("gt", 50, 51, True),
+        ("gt", 50, 50, False),
+        ("ge", 50, 50, True),
+        ("ge", 50, 49, False),
+        ("between", [10, 20], 10, True),
+        ("between", [10, 20], 21, False),
+        ("contains", "fr", ("en", "fr"), True),
+        ("contains", "fr", ("en",), False),
     ],
 )
 def test_each_operator(op: str, value: Any, actual: Any, expected: bool) -> None:
@@ -146,15 +156,21 @@ def _replace(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("{fact: needs_language_understanding, op: eq, value: none}",
-         "{fact: needs_language_understandin, op: eq, value: none}",
-         "unknown fact 'needs_language_understandin' (did you mean 'needs_language_understanding'?)"),
-        ("{fact: needs_language_understanding, op: eq, value: none}",
-         "{fact: needs_language_understanding, op: eq, value: nothing}",
-         "'nothing' is not a value of 'needs_language_understanding'"),
-        ("{fact: needs_language_understanding, op: eq, value: none}",
-         "{fact: needs_language_understanding, op: gt, value: none}",
-         "operator 'gt' does not suit enum fact"),
+        (
+            "{fact: needs_language_understanding, op: eq, value: none}",
+            "{fact: needs_language_understandin, op: eq, value: none}",
+            "unknown fact 'needs_language_understandin' (did you mean 'needs_language_understanding'?)",
+        ),
+        (
+            "{fact: needs_language_understanding, op: eq, value: none}",
+            "{fact: needs_language_understanding, op: eq, value: nothing}",
+            "'nothing' is not a value of 'needs_language_understanding'",
+        ),
+        (
+            "{fact: needs_language_understanding, op: eq, value: none}",
+            "{fact: needs_language_understanding, op: gt, value: none}",
+            "operator 'gt' does not suit enum fact",
+        ),
         ("sources: [seed000_5A, google_rules_ml]", "sources: [seed000_5a]", "unknown source 'seed000_5a'"),
         ("then: {decide: no-llm}", "then: {decide: no-lm}", "'no-lm' is not allowed (did you mean 'no-llm'?)"),
     ],
@@ -220,4 +236,6 @@ rules:
     errors = {(f.rule, f.message.split(":")[0]) for f in lint(kb) if f.level == "error"}
     assert ("SCORE-IMPOSSIBLE", "can never fire") in errors
     assert ("GATE-SHADOWED", "never reached") in errors
-    assert any(rule_id == "GATE-CONFLICT" and message.startswith("conflicts with VETO-FT-") for rule_id, message in errors)
+    assert any(
+        rule_id == "GATE-CONFLICT" and message.startswith("conflicts with VETO-FT-") for rule_id, message in errors
+    )

@@ -10,13 +10,23 @@ import advisor
 from tests.conftest import HARDWARE
 
 RAG_FR = {
-    "task_type": "document_qa", "needs_language_understanding": "high", "knowledge_source": "domain_documents",
-    "knowledge_change_frequency": "monthly", "corpus_size_pages": 3000, "needs_citations": True,
-    "languages": ["fr"], "team_ml_skills": "basic", "context_tokens": 8192,
+    "task_type": "document_qa",
+    "needs_language_understanding": "high",
+    "knowledge_source": "domain_documents",
+    "knowledge_change_frequency": "monthly",
+    "corpus_size_pages": 3000,
+    "needs_citations": True,
+    "languages": ["fr"],
+    "team_ml_skills": "basic",
+    "context_tokens": 8192,
 }
 FINE_TUNE = {
-    "task_type": "drafting_generation", "knowledge_source": "none", "style_terminology_need": "strong",
-    "labelled_examples": 3000, "labelled_examples_type": "input_output_pairs", "team_ml_skills": "advanced",
+    "task_type": "drafting_generation",
+    "knowledge_source": "none",
+    "style_terminology_need": "strong",
+    "labelled_examples": 3000,
+    "labelled_examples_type": "input_output_pairs",
+    "team_ml_skills": "advanced",
 }
 
 
@@ -62,9 +72,10 @@ def test_more_memory_never_gets_a_worse_quantization_of_the_same_model() -> None
     by_id = {o.id: o for o in [large.chosen, *large.runner_ups]}
     for option in [small.chosen, *small.runner_ups]:
         if option.id in by_id:
-            assert get_quantization(by_id[option.id].quantization).quality_rank <= get_quantization(
-                option.quantization
-            ).quality_rank
+            assert (
+                get_quantization(by_id[option.id].quantization).quality_rank
+                <= get_quantization(option.quantization).quality_rank
+            )
 
 
 def test_nothing_fits_says_what_it_would_take() -> None:

@@ -16,12 +16,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def hardware_options(function: F) -> F:
     """Add the three override options to a click command."""
-    function = click.option("--ram", "ram_gb", type=click.FloatRange(min=0, min_open=True), default=None,
-                            help="Plan for this much RAM, in GiB.")(function)
-    function = click.option("--gpus", "gpu_count", type=click.IntRange(min=0), default=None,
-                            help="Plan for this many GPUs (0 = CPU only).")(function)
-    function = click.option("--vram", "vram_gb", type=click.FloatRange(min=0), default=None,
-                            help="Plan for GPUs with this much memory each, in GiB (24 for an RTX 4090).")(function)
+    function = click.option(
+        "--ram",
+        "ram_gb",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="Plan for this much RAM, in GiB.",
+    )(function)
+    function = click.option(
+        "--gpus", "gpu_count", type=click.IntRange(min=0), default=None, help="Plan for this many GPUs (0 = CPU only)."
+    )(function)
+    function = click.option(
+        "--vram",
+        "vram_gb",
+        type=click.FloatRange(min=0),
+        default=None,
+        help="Plan for GPUs with this much memory each, in GiB (24 for an RTX 4090).",
+    )(function)
     return function
 
 
@@ -29,5 +40,7 @@ def override_from_options(
     vram_gb: float | None = None, gpu_count: int | None = None, ram_gb: float | None = None
 ) -> dict[str, Any] | None:
     """The ``hardware=`` override dict for these option values, or None to detect."""
-    override = {k: v for k, v in {"vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb}.items() if v is not None}
+    override = {
+        k: v for k, v in {"vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb}.items() if v is not None
+    }
     return override or None

@@ -17,8 +17,13 @@ from advisor.output import note, print_json
 @hardware_options
 @click.option("--lang", type=click.Choice(["en", "fr"]), default=None, help="Language of the summary and report.")
 @click.option("--json", "as_json", is_flag=True, help="The full recommendation as JSON on stdout.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              default=None, help="Also write the Markdown justification report to this file.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write the Markdown justification report to this file.",
+)
 @click.option("--smoke-test", "smoke", is_flag=True, help="Load the chosen model and generate, to prove it fits.")
 @click.pass_context
 def recommend(
@@ -38,8 +43,9 @@ def recommend(
         from advisor.commands.smoke import smoke_progress
 
         with smoke_progress(str(answers_file), language) as progress:
-            rec = run(answers_file, hardware=override_from_options(**hardware), smoke_test=True,
-                      smoke_progress=progress)
+            rec = run(
+                answers_file, hardware=override_from_options(**hardware), smoke_test=True, smoke_progress=progress
+            )
     else:
         rec = run(answers_file, hardware=override_from_options(**hardware))
     if report_path is not None:

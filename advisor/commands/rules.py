@@ -17,8 +17,13 @@ def rules() -> None:
 
 
 @rules.command("lint")
-@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="A knowledge base directory other than the built-in one.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A knowledge base directory other than the built-in one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Findings as JSON on stdout.")
 def lint_command(directory: Path | None, as_json: bool) -> int:
     """Validate the rules, and report rules that can never fire, are never reached, or conflict.
@@ -32,12 +37,19 @@ def lint_command(directory: Path | None, as_json: bool) -> int:
     findings = lint(kb)
     errors = [f for f in findings if f.level == "error"]
     if as_json:
-        print_json({"kb_version": kb.version, "rules": len(kb.rules),
-                    "findings": [{"level": f.level, "rule": f.rule, "message": f.message} for f in findings]})
+        print_json(
+            {
+                "kb_version": kb.version,
+                "rules": len(kb.rules),
+                "findings": [{"level": f.level, "rule": f.rule, "message": f.message} for f in findings],
+            }
+        )
     else:
         counts = {kind: sum(r.kind == kind for r in kb.rules) for kind in ("gate", "veto", "score", "advice")}
-        click.echo(f"knowledge base {kb.version}: {len(kb.rules)} rules "
-                   + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+        click.echo(
+            f"knowledge base {kb.version}: {len(kb.rules)} rules "
+            + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        )
         for finding in findings:
             click.echo(f"{finding.level}: {finding.rule}: {finding.message}")
         click.echo(f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
@@ -57,8 +69,14 @@ def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardwar
 
     rec = recommend(answers_file, hardware=override_from_options(**hardware))
     if as_json:
-        print_json({"approach": rec.approach, "decided_by": rec.decided_by, "scores": rec.scores,
-                    "trace": rec.model_dump(mode="json", include={"trace"})["trace"]})
+        print_json(
+            {
+                "approach": rec.approach,
+                "decided_by": rec.decided_by,
+                "scores": rec.scores,
+                "trace": rec.model_dump(mode="json", include={"trace"})["trace"],
+            }
+        )
         return int(ExitCode.OK)
     table = Table(title=f"{rec.approach} (decided by {rec.decided_by})", show_lines=False)
     for column in ("rule", "kind", "outcome", "facts read"):

@@ -131,7 +131,9 @@ def best_approach(scores: dict[Approach, int], excluded: dict[Approach, Any]) ->
     return max(remaining, key=lambda a: (scores[a], -APPROACHES.index(a)))  # type: ignore[return-value]
 
 
-def evaluate_condition(cond: Condition, facts: dict[str, Any], thresholds: dict[str, float], out: list[LeafTrace]) -> bool | None:
+def evaluate_condition(
+    cond: Condition, facts: dict[str, Any], thresholds: dict[str, float], out: list[LeafTrace]
+) -> bool | None:
     if isinstance(cond, Leaf):
         value = _resolve(cond.value, thresholds)
         actual = facts.get(cond.fact)

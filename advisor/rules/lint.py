@@ -35,18 +35,26 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     gates = [rule for rule in kb.rules if rule.kind == "gate"]
     for rule in kb.rules:
         if not _satisfiable([(rule, True)], kb):
-            findings.append(Finding("error", rule.id, "can never fire: no combination of answers satisfies its condition"))
+            findings.append(
+                Finding("error", rule.id, "can never fire: no combination of answers satisfies its condition")
+            )
     for index, gate in enumerate(gates):
         earlier = gates[:index]
-        if earlier and _satisfiable([(gate, True)], kb) and not _satisfiable(
-            [(gate, True)] + [(g, False) for g in earlier], kb
+        if (
+            earlier
+            and _satisfiable([(gate, True)], kb)
+            and not _satisfiable([(gate, True)] + [(g, False) for g in earlier], kb)
         ):
             findings.append(Finding("error", gate.id, "never reached: an earlier gate always fires first"))
     for gate in gates:
         for veto in (rule for rule in kb.rules if rule.kind == "veto"):
             if gate.then.decide in veto.then.exclude and _satisfiable([(gate, True), (veto, True)], kb):
                 findings.append(
-                    Finding("error", gate.id, f"conflicts with {veto.id}: it can decide {gate.then.decide}, which that veto excludes")
+                    Finding(
+                        "error",
+                        gate.id,
+                        f"conflicts with {veto.id}: it can decide {gate.then.decide}, which that veto excludes",
+                    )
                 )
     for rule in kb.rules:
         if rule.kind == "score" and all(points == 0 for points in rule.then.score.values()):
@@ -68,9 +76,21 @@ def _unused(kb: KnowledgeBase) -> list[Finding]:
     }
     used_thresholds.add("tokens_per_page")  # read by advisor.facts to derive corpus_tokens
     used_techniques = {rule.then.technique for rule in kb.rules if rule.kind == "advice"}
-    out = [Finding("warning", f"sources.{s}", "source cited by no rule or threshold") for s in kb.meta.sources if s not in used_sources]
-    out += [Finding("warning", f"thresholds.{t}", "threshold used by no rule") for t in kb.meta.thresholds if t not in used_thresholds]
-    out += [Finding("warning", f"techniques.{t}", "technique added by no rule") for t in kb.meta.techniques if t not in used_techniques]
+    out = [
+        Finding("warning", f"sources.{s}", "source cited by no rule or threshold")
+        for s in kb.meta.sources
+        if s not in used_sources
+    ]
+    out += [
+        Finding("warning", f"thresholds.{t}", "threshold used by no rule")
+        for t in kb.meta.thresholds
+        if t not in used_thresholds
+    ]
+    out += [
+        Finding("warning", f"techniques.{t}", "technique added by no rule")
+        for t in kb.meta.techniques
+        if t not in used_techniques
+    ]
     return out
 
 
@@ -84,7 +104,7 @@ def _satisfiable(wanted: list[tuple[Rule, bool]], kb: KnowledgeBase) -> bool:
     if total > _MAX_COMBINATIONS:
         return True  # too many to try: assume it can, rather than report a false alarm
     for combination in itertools.product(*(candidates[name] for name in names)):
-        facts = dict(zip(names, combination))
+        facts = dict(zip(names, combination, strict=True))
         if all((evaluate_condition(rule.when, facts, kb.thresholds, []) is True) == want for rule, want in wanted):
             return True
     return False

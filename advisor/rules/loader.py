@@ -130,7 +130,10 @@ def check_rule(rule: Rule, meta: KnowledgeBaseMeta, file: str) -> list[InputErro
             continue
         if leaf.op not in _OPS_BY_KIND[spec.kind]:
             allowed = ", ".join(sorted(_OPS_BY_KIND[spec.kind]))
-            err(f"operator {leaf.op!r} does not suit {spec.kind} fact {leaf.fact!r}; use one of {allowed}", f"{field}.op")
+            err(
+                f"operator {leaf.op!r} does not suit {spec.kind} fact {leaf.fact!r}; use one of {allowed}",
+                f"{field}.op",
+            )
             continue
         for value in _values(leaf.value):
             problem = _value_problem(spec, value, meta)
@@ -162,7 +165,11 @@ def _value_problem(spec: FactSpec, value: Any, meta: KnowledgeBaseMeta) -> str |
     if isinstance(value, ThresholdRef):
         if value.threshold not in meta.thresholds:
             return f"unknown threshold {value.threshold!r}" + did_you_mean(value.threshold, meta.thresholds)
-        return None if spec.kind in ("int", "float") else f"a threshold cannot be compared with {spec.kind} fact {spec.name!r}"
+        return (
+            None
+            if spec.kind in ("int", "float")
+            else f"a threshold cannot be compared with {spec.kind} fact {spec.name!r}"
+        )
     if spec.kind == "enum":
         if value not in spec.values:
             return (

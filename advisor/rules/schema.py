@@ -9,7 +9,7 @@ exist, unknown thresholds, approaches or sources, duplicate ids. Conditions are 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
@@ -20,9 +20,7 @@ APPROACHES: tuple[Approach, ...] = ("no-llm", "prompting", "rag", "fine-tuning",
 """Also the tie-break order: the simpler approach wins a tie (every vendor guide says start simple)."""
 
 RuleKind = Literal["gate", "veto", "score", "advice"]
-Operator = Literal[
-    "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "between", "contains", "is_set", "is_unset"
-]
+Operator = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "between", "contains", "is_set", "is_unset"]
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
 
@@ -33,7 +31,8 @@ class ThresholdRef(BaseModel):
     threshold: str
 
 
-Value = Union[ThresholdRef, bool, int, float, str, list[Union[ThresholdRef, bool, int, float, str]], None]
+Scalar = ThresholdRef | bool | int | float | str
+Value = Scalar | list[Scalar] | None
 
 
 class Leaf(BaseModel):
@@ -91,12 +90,10 @@ def _condition_kind(data: Any) -> str:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[Leaf, Tag("leaf")],
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")],
-    ],
+    Annotated[Leaf, Tag("leaf")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")],
     Discriminator(_condition_kind),
 ]
 AllOf.model_rebuild()
