@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor import __version__
+from advisor.facts import build_facts
 from advisor.hardware import HardwareProfile
 from advisor.i18n import LocalizedText, join_localized, message
 from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
@@ -67,20 +68,13 @@ def recommend(
 
 def build_facts_for(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase) -> dict[str, Any]:
     """The facts the knowledge base reads for these answers and this hardware."""
-    from advisor.facts import build_facts
-
     return build_facts(answers, hardware, kb.meta)
 
 
 def _hardware(hardware: HardwareProfile | dict[str, Any] | None) -> HardwareProfile:
-    if isinstance(hardware, HardwareProfile):
-        return hardware
-    from advisor import hardware as hw
+    from advisor.hardware import resolve_hardware  # detection imports pynvml and psutil: only when needed
 
-    resolve = getattr(hw, "resolve_hardware", None)
-    if resolve is not None:
-        return resolve(hardware)
-    return hw.profile_from_override(hardware or {})
+    return resolve_hardware(hardware)
 
 
 def assemble(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase, ev: Evaluation) -> Recommendation:
@@ -239,7 +233,7 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
             if rule.id not in slot["rules"]:
                 slot["rules"].append(rule.id)
                 slot["could"].append(_could(rule, kb))
-                slot["weight"] += _weight(rule, ev.approach)
+                slot["weight"] += _weight(rule)
     out = [
         FollowUpQuestion(
             key=key,
@@ -254,7 +248,7 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
     return out
 
 
-def _weight(rule: Rule, approach: Approach) -> int:
+def _weight(rule: Rule) -> int:
     if rule.kind == "score":
         return max(abs(points) for points in rule.then.score.values())
     return _KIND_WEIGHT[rule.kind]
@@ -294,10 +288,7 @@ def _select_model(rec: Recommendation) -> None:
     """Fill model, quantization and memory from the catalog (see advisor.selection)."""
     from advisor.selection import apply_selection
 
-    try:
-        apply_selection(rec)
-    except ImportError:  # the memory estimator has not landed in this checkout yet
-        rec.selection_note = message("selection.pending")
+    apply_selection(rec)
 
 
 def _attach_smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None] | None) -> None:
