@@ -84,6 +84,12 @@ def usable_gpu_bytes(free_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_B
     return int(max(0, free_bytes - reserve_bytes) * (1 - GPU_HEADROOM_FRACTION))
 
 
+def gpu_bytes_needed(usable_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
+    """The GPU memory a device must have for ``usable_bytes`` to be usable: the inverse of
+    ``usable_gpu_bytes``, for saying which card a plan would need."""
+    return int(usable_bytes / (1 - GPU_HEADROOM_FRACTION)) + reserve_bytes
+
+
 def usable_ram_bytes(ram_bytes: int, available_bytes: int | None = None) -> int:
     """RAM a CPU plan may take: what is available now, never more than the usable share of the total."""
     ceiling = int(ram_bytes * RAM_USABLE_FRACTION)

@@ -159,6 +159,8 @@ def select_models(
         found = _training_method(chosen, budget, answers)
         if found is not None:
             plans[chosen.entry.id] = _training_plan(chosen, *found, budget, answers, notes)
+    if budget.device == "cpu":
+        notes.extend(_gpu_hint(chosen.entry, context))
     embedding = _embedding(entries, answers, budget, notes) if approach in ("rag", "raft") else None
     option = _option(chosen, budget, context)
     return ModelChoice(
@@ -364,6 +366,20 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
             tps=f"{c.tps:.0f}",
         ),
     )
+
+
+def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
+    """For a CPU plan: the GPU the same model would need, in 16 bits and in 4 bits."""
+    from advisor.hardware import gpu_bytes_needed
+    from advisor.memory import architecture_for, estimate_bytes
+    from advisor.quantization import get_quantization
+
+    arch = architecture_for(entry)
+    needs = {}
+    for name in ("bf16", "nf4"):
+        figures = estimate_bytes(arch, get_quantization(name), context, 1, "inference")
+        needs[name] = _gib(gpu_bytes_needed(figures.per_gpu or figures.total))
+    return [message("selection.gpu_would_fit", model=entry.id, bf16=needs["bf16"], nf4=needs["nf4"])]
 
 
 def _training_methods(answers: Answers) -> list[str]:

@@ -62,6 +62,16 @@ def test_cpu_only_gets_a_gguf_plan_in_ram() -> None:
     assert chosen.device == "cpu" and chosen.runtime == "llama.cpp"
     assert chosen.quantization.startswith("gguf-")
     assert chosen.memory.per_gpu_bytes <= rec.hardware.usable_ram_bytes
+    hint = next(n for n in rec.model.notes if "With a GPU" in n.en)
+    assert chosen.id in hint.en and "Avec un GPU" in hint.fr and "Gio" in hint.fr
+
+
+def test_gpu_needed_is_the_inverse_of_usable() -> None:
+    from advisor.hardware import gpu_bytes_needed, usable_gpu_bytes
+
+    for total in (8, 24, 80):
+        usable = usable_gpu_bytes(total * 1024**3)
+        assert abs(gpu_bytes_needed(usable) - total * 1024**3) <= 2
 
 
 def test_more_memory_never_gets_a_worse_quantization_of_the_same_model() -> None:
