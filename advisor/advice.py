@@ -14,7 +14,7 @@ from typing import Any
 from advisor import __version__
 from advisor.facts import build_facts
 from advisor.hardware import HardwareProfile
-from advisor.i18n import LocalizedText, join_localized, message
+from advisor.i18n import LocalizedText, join_localized, message, points
 from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
 from advisor.recommendation import (
     Alternative,
@@ -209,7 +209,7 @@ def _alternatives(ev: Evaluation, fallbacks: list[Approach]) -> list[Alternative
                     defensible=score >= winner_score - DEFENSIBLE_MARGIN or approach in fallbacks,
                     score=score,
                     rules=[],
-                    why=message(key, score=score, winner_score=winner_score, approach=winner_name),
+                    why=message(key, score=points(score), winner_score=points(winner_score), approach=winner_name),
                 )
             )
     out.sort(key=lambda alt: (not alt.defensible, alt.status == "excluded", -alt.score))

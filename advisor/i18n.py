@@ -92,3 +92,11 @@ def message(key: str, **values: object) -> LocalizedText:
 def join_localized(parts: list[LocalizedText], sep: str = ", ") -> LocalizedText:
     """Several texts joined, language by language."""
     return LocalizedText(en=sep.join(p.en for p in parts), fr=sep.join(p.fr for p in parts))
+
+
+def points(value: int) -> LocalizedText:
+    """A score with its unit: English says "1 point" but "0 points"; French "0 point" and "1 point"
+    (the singular up to 1 in absolute value), "2 points"."""
+    en = message("point" if abs(value) == 1 else "points", value=value).en
+    fr = message("point" if abs(value) < 2 else "points", value=value).fr
+    return LocalizedText(en=en, fr=fr)

@@ -18,7 +18,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
-from advisor.i18n import Lang, LocalizedText, format_bytes, format_number
+from advisor.i18n import Lang, LocalizedText, format_bytes, format_number, points
 from advisor.recommendation import Recommendation
 from advisor.rules.schema import APPROACHES
 
@@ -268,12 +268,12 @@ class ReportView:
             return self.t("decided.gate", gate=rec.decided_by)
         runner = self.runner_up()
         if runner is None:
-            return self.t("decided.only", score=rec.scores[rec.approach])
+            return self.t("decided.only", score=points(rec.scores[rec.approach]))
         return self.t(
             "decided.scores",
-            score=rec.scores[rec.approach],
+            score=points(rec.scores[rec.approach]),
             runner=self.approach(runner),
-            runner_score=rec.scores[runner],
+            runner_score=points(rec.scores[runner]),
         )
 
     def effect(self, rule_id: str) -> str:
