@@ -57,18 +57,13 @@ def recommend(
     parsed = load_answers(answers)
     profile = _hardware(hardware)
     kb = knowledge_base or load_knowledge_base()
-    facts = build_facts_for(parsed, profile, kb)
+    facts = build_facts(parsed, profile, kb.meta)
     evaluation = kb.evaluate(facts)
     rec = assemble(parsed, profile, kb, evaluation)
     _select_model(rec)
     if smoke_test:
         _attach_smoke_test(rec, smoke_progress)
     return rec
-
-
-def build_facts_for(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase) -> dict[str, Any]:
-    """The facts the knowledge base reads for these answers and this hardware."""
-    return build_facts(answers, hardware, kb.meta)
 
 
 def _hardware(hardware: HardwareProfile | dict[str, Any] | None) -> HardwareProfile:

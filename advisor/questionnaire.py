@@ -251,9 +251,14 @@ def load_questions() -> QuestionBook:
 
 
 @lru_cache(maxsize=1)
+def _languages_file() -> dict[str, Any]:
+    return read_yaml(LANGUAGES_FILE)
+
+
+@lru_cache(maxsize=1)
 def language_names() -> dict[str, LocalizedText]:
     """Languages offered in pickers, with their names in English and French (ISO 639-1 order)."""
-    data = read_yaml(LANGUAGES_FILE)
+    data = _languages_file()
     return {
         code: validate(LocalizedText, names, file=str(LANGUAGES_FILE), entry=code)
         for code, names in data["offered"].items()
@@ -263,5 +268,5 @@ def language_names() -> dict[str, LocalizedText]:
 @lru_cache(maxsize=1)
 def language_codes() -> frozenset[str]:
     """Every ISO 639-1 code, for validating ``languages``."""
-    data = read_yaml(LANGUAGES_FILE)
+    data = _languages_file()
     return frozenset(data["iso639_1"])

@@ -70,6 +70,9 @@ CONTRACT_NAMES = [
 
 def test_every_contract_name_is_known() -> None:
     assert sorted(quantization_names()) == sorted(CONTRACT_NAMES)
+    from advisor.catalog import QUANTIZATIONS
+
+    assert sorted(QUANTIZATIONS) == sorted(CONTRACT_NAMES)  # the catalog's published formats use the same names
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,9 @@ Kind = Literal["decoder", "encoder", "encoder-decoder", "ssm", "hybrid", "embedd
 FrenchSupport = Literal["none", "basic", "good", "strong"]
 ParamsSource = Literal["transformers", "published"]
 
-# The quantization names of the contract (DESIGN.md, issue 3), best quality first. Selection walks
-# this ladder; the memory estimator owns the bits per weight of each.
+# The quantization names of the contract (DESIGN.md, issue 3), as the catalog's published formats may
+# name them. data/quantizations.yaml (advisor.quantization) owns their bits per weight and the ladder
+# selection walks; tests/test_memory.py checks the two lists name the same formats.
 Quantization = Literal[
     "fp32",
     "fp16",
