@@ -106,6 +106,16 @@ class _Tally:
     def total(self) -> int:
         return sum(self.roles.values())
 
+    def add_scaled(self, other: _Tally, times: int) -> None:
+        """Add ``times`` copies of ``other``: identical layers are counted once, then scaled."""
+        for role, count in other.roles.items():
+            self.roles[role] += count * times
+        for key, count in other.lora.items():
+            self.lora[key] += count * times
+        if (other.largest_linear, other.largest_linear_out) > (self.largest_linear, self.largest_linear_out):
+            self.largest_linear, self.largest_linear_out = other.largest_linear, other.largest_linear_out
+        self.inactive += other.inactive * times
+
 
 def _bias(cfg: Config, spec: Bias) -> bool:
     if isinstance(spec, bool):
@@ -225,17 +235,23 @@ def count_llama_like(cfg: Config, fam: Family) -> tuple[_Tally, list[int]]:
     mlp_bias = _bias(cfg, fam.mlp_bias)
     t = _Tally()
     t.add("embed", vocab * h)
-    per_layer: list[int] = []
-    for i in range(n_layers):
-        n = _attention(t, cfg, fam, h, heads, kv, hd)
-        if _is_moe_layer(cfg, i, experts):
-            n += _moe_block(t, cfg, h, experts, per_token, moe_inter)
+    # A layer's shapes depend only on whether it is a MoE layer: count one layer of each kind and
+    # scale it (a catalog sweep would otherwise repeat the same arithmetic for every layer of 35 models).
+    moe_layers = [_is_moe_layer(cfg, i, experts) for i in range(n_layers)]
+    layer_params: dict[bool, int] = {}
+    for moe in dict.fromkeys(moe_layers):  # first-appearance order keeps the roles in layer order
+        layer = _Tally()
+        n = _attention(layer, cfg, fam, h, heads, kv, hd)
+        if moe:
+            n += _moe_block(layer, cfg, h, experts, per_token, moe_inter)
         elif fam.gated:
-            n += _gated_mlp(t, h, inter, mlp_bias)
+            n += _gated_mlp(layer, h, inter, mlp_bias)
         else:
-            n += _plain_mlp(t, h, inter, mlp_bias)
-        n += t.add("vectors", fam.norms_per_layer * _norm(cfg, fam.layer_norm, h))
-        per_layer.append(n)
+            n += _plain_mlp(layer, h, inter, mlp_bias)
+        n += layer.add("vectors", fam.norms_per_layer * _norm(cfg, fam.layer_norm, h))
+        layer_params[moe] = n
+        t.add_scaled(layer, moe_layers.count(moe))
+    per_layer = [layer_params[moe] for moe in moe_layers]
     t.add("vectors", _norm(cfg, fam.layer_norm, h))
     if not tied_embeddings(cfg):
         t.add("lm_head", vocab * h)
