@@ -6,6 +6,7 @@ and raises the real nvidia-ml-py error classes, so the code under test cannot te
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import pynvml
 import pytest
 
-from advisor import hardware
+from advisor import hardware, hardware_nvidia
 from advisor.hardware import GIB
 from advisor.hardware_nvidia import classify, detect_nvidia, read_proc_gpus
 from advisor.hardware_other import RamInfo
@@ -86,6 +87,8 @@ class FakeNvml:
     def install(self, monkeypatch: pytest.MonkeyPatch) -> FakeNvml:
         for name in FUNCTIONS:
             monkeypatch.setattr(pynvml, name, getattr(self, name))
+        # The fake stands for a loadable libnvidia-ml: the detector's pre-check must let it answer.
+        monkeypatch.setattr(hardware_nvidia, "nvml_library_loadable", lambda: True)
         return self
 
     def _check(self, gpu: FakeGpu, function: str) -> None:
@@ -231,6 +234,30 @@ def test_the_real_bindings_without_a_driver_mean_a_cpu_machine() -> None:
     assert result.status == "no_driver"
     assert result.gpus == []
     assert any("no NVIDIA driver" in note for note in result.notes)
+
+
+def test_the_pre_check_agrees_with_the_real_bindings() -> None:
+    # The pre-check stands in for nvmlInit's library load: where it says "not loadable", the real
+    # nvidia-ml-py must fail with LibraryNotFound, or the shortcut would hide a usable driver.
+    if hardware_nvidia.nvml_library_loadable():
+        pytest.skip("libnvidia-ml loads on this machine")
+    with pytest.raises(pynvml.NVMLError_LibraryNotFound):
+        pynvml.nvmlInit()
+
+
+def test_without_a_loadable_library_the_bindings_are_not_imported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # An import of pynvml would fail here and report "no_bindings": "no_driver" shows it was skipped.
+    monkeypatch.setattr(hardware_nvidia, "nvml_library_loadable", lambda: False)
+    monkeypatch.setitem(sys.modules, "pynvml", None)
+    bare = detect_nvidia(RAM, env={}, proc_gpus=Path("/nonexistent"))
+    assert (bare.status, bare.gpus) == ("no_driver", [])
+    assert any("no NVIDIA driver" in note for note in bare.notes)
+    in_container = detect_nvidia(RAM, env={}, proc_gpus=proc_tree(tmp_path))
+    assert in_container.status == "no_driver"
+    assert [gpu.status for gpu in in_container.gpus] == ["unusable", "unusable"]
+    assert any("docker run --gpus all" in note for note in in_container.notes)
 
 
 def test_library_not_found_is_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from advisor.memory import build_architecture
-from advisor.memory.param_count import count_with_transformers, role_of
+from advisor.memory.tensor_roles import count_with_transformers, role_of
 from tests.memory_configs import FLAN_T5_BASE, REAL_CONFIGS
 
 pytestmark = pytest.mark.slow

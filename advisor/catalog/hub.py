@@ -352,7 +352,7 @@ def _text(value: Any) -> str | None:
 def _tensor_facts(config: Mapping[str, Any], tensors: list[tuple[str, tuple[int, ...], str]]) -> dict[str, Any]:
     """Counts from (name, shape, dtype) triples; roles only when sizes are parameter counts."""
     from advisor.memory.checkpoint import Checkpoint
-    from advisor.memory.param_count import roles_from_tensors
+    from advisor.memory.tensor_roles import roles_from_tensors
 
     by_dtype: dict[str, int] = {}
     for _, shape, dtype in tensors:

@@ -26,7 +26,6 @@ from advisor.memory.param_count import (
     LLAMA_LIKE,
     Family,
     count_llama_like,
-    count_with_transformers,
     vision_params,
 )
 
@@ -188,6 +187,8 @@ def _freeze(config: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=32)
 def _meta_roles(frozen: str) -> dict[str, int] | None:
+    from advisor.memory.tensor_roles import count_with_transformers
+
     return count_with_transformers(json.loads(frozen))
 
 

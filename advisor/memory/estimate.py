@@ -31,7 +31,6 @@ from advisor.memory.core import (
     training_base,
     weights_bytes,
 )
-from advisor.memory.param_count import roles_from_tensors
 from advisor.memory.runtimes import CUDA_CONTEXT_BYTES, KV_DTYPE_BYTES, PREFILL_LOGITS_BYTES_ALL, GiB
 from advisor.quantization import Quantization, get_quantization
 
@@ -160,6 +159,8 @@ def _from_directory(path: Path) -> Architecture:
     checkpoint = read_checkpoint(path)
     roles = None
     if checkpoint.tensors and not checkpoint.packed:
+        from advisor.memory.tensor_roles import roles_from_tensors
+
         roles = roles_from_tensors((name, shape) for name, shape, _ in checkpoint.tensors)
     arch = build_architecture(
         checkpoint.config,
