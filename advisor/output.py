@@ -17,8 +17,11 @@ if TYPE_CHECKING:
 
 def print_json(data: BaseModel | dict[str, Any] | list[Any]) -> None:
     """Write one JSON document to stdout (pydantic models in their JSON form)."""
-    if hasattr(data, "model_dump"):
-        data = data.model_dump(mode="json")  # type: ignore[union-attr]
+    if hasattr(data, "model_dump_json"):
+        # pydantic-core writes the JSON itself: a recommendation with its trace is ~8,000 values,
+        # which the standard library's indenting encoder (pure Python) takes about 10 ms to write.
+        sys.stdout.write(data.model_dump_json(indent=2) + "\n")  # type: ignore[union-attr]
+        return
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

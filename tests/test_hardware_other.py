@@ -20,6 +20,7 @@ from advisor.hardware_other import (
     detect_apple,
     detect_ram,
     parse_rocm_smi_json,
+    ram_from_meminfo,
     read_amd_sysfs,
     run_tool,
 )
@@ -98,28 +99,57 @@ def test_cgroup_v2_max_everywhere_is_no_limit(tmp_path: Path) -> None:
     assert cgroup_memory(root, tmp_path / "no-such-file") is None
 
 
-def test_detect_ram_clamps_the_host_figure_to_the_container_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import psutil
+def meminfo(tmp_path: Path, total_kib: int, available_kib: int | None) -> Path:
+    """A /proc/meminfo as the kernel writes it (MemAvailable exists since Linux 3.14)."""
+    lines = [f"MemTotal:       {total_kib} kB", "MemFree:        1024 kB"]
+    if available_kib is not None:
+        lines.append(f"MemAvailable:   {available_kib} kB")
+    lines.append("Buffers:            9984 kB")
+    path = tmp_path / "meminfo"
+    write(path, "\n".join(lines) + "\n")
+    return path
 
-    monkeypatch.setattr(
-        psutil, "virtual_memory", lambda: SimpleNamespace(total=512 * GIB, available=500 * GIB)
-    )
+
+def test_detect_ram_clamps_the_host_figure_to_the_container_limit(tmp_path: Path) -> None:
     root, proc = v1_tree(tmp_path, str(8 * GIB))
-    ram = detect_ram(root, proc)
+    host = meminfo(tmp_path, 512 * 1024 * 1024, 500 * 1024 * 1024)
+    ram = detect_ram(root, proc, host)
     assert ram.total_bytes == 8 * GIB
     assert ram.available_bytes == 8 * GIB - (3 * GIB - 970752)
     assert any("container memory limit 8.0 GiB" in note and "512.0 GiB" in note for note in ram.notes)
 
 
-def test_detect_ram_without_a_limit_is_psutil(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detect_ram_without_a_limit_is_the_host_figure(tmp_path: Path) -> None:
+    root, proc = v1_tree(tmp_path, V1_UNLIMITED)
+    ram = detect_ram(root, proc, meminfo(tmp_path, 32 * 1024 * 1024, 20 * 1024 * 1024))
+    assert (ram.total_bytes, ram.available_bytes, ram.notes) == (32 * GIB, 20 * GIB, [])
+
+
+@pytest.mark.skipif(not Path("/proc/meminfo").is_file(), reason="Linux only")
+def test_meminfo_gives_what_psutil_gives_on_this_machine() -> None:
+    import psutil
+
+    total, available = ram_from_meminfo(Path("/proc/meminfo"))  # type: ignore[misc]
+    memory = psutil.virtual_memory()
+    assert total == memory.total
+    assert abs(available - memory.available) < 256 * 1024 * 1024  # a live figure, read twice
+
+
+@pytest.mark.parametrize("available_kib", [None, "garbled"])
+def test_detect_ram_asks_psutil_when_meminfo_lacks_a_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, available_kib: int | str | None
+) -> None:
+    # Kernels before 3.14 have no MemAvailable; psutil then estimates it from free, buffers and cache.
     import psutil
 
     monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(total=32 * GIB, available=20 * GIB))
     root, proc = v1_tree(tmp_path, V1_UNLIMITED)
-    ram = detect_ram(root, proc)
-    assert (ram.total_bytes, ram.available_bytes, ram.notes) == (32 * GIB, 20 * GIB, [])
+    host = meminfo(tmp_path, 64 * 1024 * 1024, None)
+    if available_kib == "garbled":
+        host.write_text(host.read_text() + "MemAvailable:   many kB\n")
+    for source in (host, tmp_path / "no-such-meminfo"):
+        ram = detect_ram(root, proc, source)
+        assert (ram.total_bytes, ram.available_bytes) == (32 * GIB, 20 * GIB)
 
 
 # --- AMD -------------------------------------------------------------------------------------------
