@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from advisor.commands import SHORT_HELP
 from advisor.errors import EXIT_CODE_MEANINGS, AdvisorError, ExitCode
 
 # verb -> "module:attribute"; the module is imported on first use only.
@@ -23,15 +24,6 @@ COMMANDS: dict[str, str] = {
     "detect": "advisor.commands.detect:detect",
     "catalog": "advisor.commands.catalog:catalog",
     "smoke": "advisor.commands.smoke:smoke",
-}
-# What `advisor --help` lists, without importing every verb's module to read its docstring.
-SHORT_HELP: dict[str, str] = {
-    "recommend": "Recommend an approach, model and quantization for a questionnaire.",
-    "rules": "Check the knowledge base, or show the full trace of a decision.",
-    "estimate": "Estimate the memory a model needs (inference or training).",
-    "detect": "Show the GPUs and memory this machine has, and what is usable.",
-    "catalog": "List, show, validate, add or refresh catalog models.",
-    "smoke": "Load a model for real, generate, and measure its memory and speed.",
 }
 
 EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(

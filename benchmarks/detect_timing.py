@@ -119,7 +119,7 @@ def table(runs: int) -> str:
         f"| `import advisor.hardware` (cumulative, `-X importtime`) | {imported:.0f} ms; loads "
         f"{', '.join(heavy) or 'neither pynvml nor psutil'} |",
         "| `advisor.detect_hardware()` first call in a process "
-        "(imports advisor.hardware, psutil, and pynvml where libnvidia-ml loads) "
+        "(imports advisor.hardware; psutil off Linux, pynvml where libnvidia-ml loads) "
         f"| {first:.0f} ms |",
         f"| `advisor.detect_hardware()` next calls (median of {runs}) | {warm:.1f} ms |",
         f"| `python -m advisor detect` (table), whole process, median of {runs} | {cell(cold_table)} |",

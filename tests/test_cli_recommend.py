@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
 import pytest
 
-from advisor.cli import main
+from advisor.cli import COMMANDS, main
+from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,3 +118,13 @@ def test_no_llm_has_nothing_to_smoke_test() -> None:
 
     rec = advisor.recommend({"needs_language_understanding": "none"}, hardware={"gpus": []}, smoke_test=True)
     assert rec.approach == "no-llm" and rec.smoke is None
+
+
+@pytest.mark.parametrize("verb", sorted(COMMANDS))
+def test_every_verb_says_of_itself_what_the_verb_list_says(verb: str) -> None:
+    # `advisor --help` lists SHORT_HELP without importing the verbs; each verb must declare the same line.
+    module_name, attribute = COMMANDS[verb].split(":")
+    command = getattr(importlib.import_module(module_name), attribute)
+    assert command.name == verb
+    assert command.get_short_help_str(limit=200) == SHORT_HELP[verb]
+    assert set(COMMANDS) == set(SHORT_HELP)

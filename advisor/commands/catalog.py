@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor.catalog import KINDS, Catalog, CatalogEntry, load_catalog, parse_catalog_file
+from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode, InputError, InputErrors
 from advisor.i18n import Lang, format_number, resolve_lang
 from advisor.output import print_json, stdout_console
@@ -24,7 +25,7 @@ _FILE_OPTION = click.option(
 )
 
 
-@click.group()
+@click.group(short_help=SHORT_HELP["catalog"])
 def catalog() -> None:
     """List the model catalog, show one model's facts, validate a catalog file, or add your own models."""
 

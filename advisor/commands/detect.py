@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from advisor.commands import SHORT_HELP
 from advisor.commands.hardware_options import hardware_options, override_from_options
 from advisor.errors import ExitCode
 from advisor.output import note, print_json
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from advisor.hardware import GpuInfo, HardwareProfile
 
 
-@click.command()
+@click.command(short_help=SHORT_HELP["detect"])
 @hardware_options
 @click.option("--json", "as_json", is_flag=True, help="The hardware profile as JSON on stdout.")
 @click.option(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
 from advisor.output import print_json, stdout_console
 
@@ -33,7 +34,7 @@ _LABELS = {
 }
 
 
-@click.command()
+@click.command(short_help=SHORT_HELP["estimate"])
 @click.argument("model")
 @click.option(
     "--quant",

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from advisor.commands import SHORT_HELP
 from advisor.commands.hardware_options import hardware_options, override_from_options
 from advisor.errors import ExitCode
 from advisor.i18n import resolve_lang
 from advisor.output import note, print_json
 
 
-@click.command()
+@click.command(short_help=SHORT_HELP["recommend"])
 @click.argument("answers_file", type=click.Path(dir_okay=False, path_type=Path))
 @hardware_options
 @click.option("--lang", type=click.Choice(["en", "fr"]), default=None, help="Language of the summary and report.")

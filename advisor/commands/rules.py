@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from advisor.commands import SHORT_HELP
 from advisor.commands.hardware_options import hardware_options, override_from_options
 from advisor.errors import ExitCode
 from advisor.output import print_json, stdout_console
 
 
-@click.group()
+@click.group(short_help=SHORT_HELP["rules"])
 def rules() -> None:
     """Check the knowledge base, or show the full trace of a decision."""
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
 from advisor.i18n import Lang, format_bytes, format_number, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
@@ -132,7 +133,7 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * _SIZE_UNITS[unit])
 
 
-@click.command()
+@click.command(short_help=SHORT_HELP["smoke"])
 @click.argument("model")
 @click.option("--quant", "quantization", default=None, help="bf16 (default), fp16, fp32, int8, nf4, nf4-dq.")
 @click.option("--max-new-tokens", type=click.IntRange(1, 4096), default=16, show_default=True)
