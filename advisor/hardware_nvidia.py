@@ -212,6 +212,8 @@ def nvml_library_loadable() -> bool:
     ``libnvidia-ml.so.1`` by that name on every platform but Windows; when the dynamic loader cannot
     find it, NVML would fail with ``NVMLError_LibraryNotFound`` anyway, so the same result is given
     without the import. On Windows the bindings search their own folders, so they are always asked.
+    Loading the library talks to no driver (``nvmlInit`` does, under the probe timeout), so this
+    check runs in the caller's thread.
     """
     if sys.platform.startswith("win"):
         return True
