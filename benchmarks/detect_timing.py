@@ -21,24 +21,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "benchmarks" / "README.md"
+from bench_common import ROOT, replace_readme_section, wall
+
 START, END = "<!-- detect:start -->", "<!-- detect:end -->"
-
-
-def wall(command: list[str], runs: int) -> list[float]:
-    """Wall seconds of ``runs`` runs (one unmeasured run first, to warm the disk cache)."""
-    subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
-    return times
 
 
 def import_ms(runs: int) -> tuple[float, list[str]]:
@@ -129,17 +115,6 @@ def table(runs: int) -> str:
     return f"Measured on: {machine}.\n\n" + "\n".join(rows)
 
 
-def write_readme(body: str) -> None:
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    section = f"{START}\n{body}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -148,7 +123,7 @@ def main() -> None:
     body = table(args.runs)
     print(body)
     if args.write_readme:
-        write_readme(body)
+        replace_readme_section(START, END, body)
 
 
 if __name__ == "__main__":

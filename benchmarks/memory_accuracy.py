@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
+from bench_common import replace_readme_section
 from pydantic import BaseModel, ConfigDict
 
 from advisor.datafiles import read_yaml, validate
@@ -23,7 +24,6 @@ from advisor.memory import estimate_memory
 
 HERE = Path(__file__).resolve().parent
 CALIBRATION = HERE / "calibration.yaml"
-README = HERE / "README.md"
 START, END = "<!-- memory-accuracy:start -->", "<!-- memory-accuracy:end -->"
 UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "GB": 10**9}
 GOAL_MEDIAN, GOAL_WORST = 5.0, 15.0
@@ -219,20 +219,14 @@ def _machine() -> str:
 
 def write_readme(body: str) -> None:
     section = (
-        f"{START}\n## Memory estimate accuracy\n\n"
+        "## Memory estimate accuracy\n\n"
         "Published measurements (shared/reference/memory-estimation.md §4-5, sources in "
         "`benchmarks/calibration.yaml`) against `advisor.estimate_memory` for the same model, format, "
         "context and runtime. Goal on the fully stated rows: median |error| <= 5 %, worst <= 15 %. "
         "Regenerate with:\n\n```\n.venv/bin/python benchmarks/memory_accuracy.py --write\n```\n\n"
-        f"{body}\n\n{NOTES}\n{speed()}\n{END}"
+        f"{body}\n\n{NOTES}\n{speed()}"
     )
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
+    replace_readme_section(START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "benchmarks" / "README.md"
+from bench_common import ROOT, replace_readme_section, timed_run, wall
+
 START, END = "<!-- speed:start -->", "<!-- speed:end -->"
 EXAMPLE = ROOT / "examples" / "03_assistant_rh_fr.yaml"
 HEAVY = ("torch", "transformers", "accelerate", "textual")
@@ -32,32 +32,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def wall(command: list[str], runs: int) -> list[float]:
-    """Wall seconds of ``runs`` runs of a command (one unmeasured run first to warm the disk and
-    bytecode caches)."""
-    subprocess.run(command, capture_output=True, check=False)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def wall_side_by_side(ours: list[str], theirs: list[str], runs: int) -> tuple[list[float], list[float]]:
     """Wall seconds of two commands run alternately, so both meet the same machine load.
 
     On a shared machine the speed drifts by 10 % over a minute; timing one command after the
     other would put that drift into the ratio.
     """
-    subprocess.run(ours, capture_output=True, check=False)
-    subprocess.run(theirs, capture_output=True, check=False)
+    timed_run(ours)
+    timed_run(theirs)
     first, second = [], []
     for _ in range(runs):
-        for command, times in ((ours, first), (theirs, second)):
-            start = time.perf_counter()
-            subprocess.run(command, capture_output=True, check=False)
-            times.append(time.perf_counter() - start)
+        first.append(timed_run(ours))
+        second.append(timed_run(theirs))
     return first, second
 
 
@@ -248,18 +234,6 @@ def render(rows: list[tuple[str, str, str, str]], runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(table: str) -> None:
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    section = f"{START}\n{table}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip() + "\n\n## Speed\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
@@ -272,7 +246,7 @@ def main() -> None:
     table = render(measure(args.runs, args.llmfit), args.runs)
     print(table)
     if not args.no_write:
-        write_section(table)
+        replace_readme_section(START, END, table, heading="Speed")
 
 
 if __name__ == "__main__":
