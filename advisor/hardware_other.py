@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import shutil
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +76,7 @@ def detect_ram(
     planned as 512 GiB without the clamp.
     """
     notes: list[str] = []
-    host = ram_from_meminfo(meminfo) if sys.platform.startswith("linux") else None
+    host = ram_from_meminfo(meminfo)  # Linux; elsewhere the file does not exist and psutil answers
     if host is not None:
         total, available = host
     else:
