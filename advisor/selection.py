@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from advisor.i18n import LocalizedText, format_bytes, message
+from advisor.i18n import LocalizedText, message
 from advisor.plan import FitLevel, ModelChoice, ModelOption, TrainingPlan
+from advisor.units import format_bytes
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from advisor.questionnaire import Answers
     from advisor.recommendation import Recommendation
 
-GIB = 1024**3
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
 DEFAULT_CONTEXT_TOKENS = 4096
 # A plan is "comfortable" when the memory left is at least this share of what it needs: llmfit's

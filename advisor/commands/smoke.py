@@ -16,8 +16,9 @@ import click
 
 from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
-from advisor.i18n import Lang, format_bytes, format_number, resolve_lang
+from advisor.i18n import Lang, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
+from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
     from advisor.smoke import SmokeResult
