@@ -10,7 +10,8 @@ string concatenation here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -276,16 +277,20 @@ class ReportView:
             runner_score=points(rec.scores[runner]),
         )
 
-    def effect(self, rule_id: str) -> str:
-        """What a rule did, in the reader's words."""
-        rule = self.kb.rule(rule_id)
-        if rule.kind == "gate":
-            return self.t("effect.gate", approach=self.approach(str(rule.then.decide)))
-        if rule.kind == "veto":
-            return self.t("effect.veto", approaches=", ".join(self.approach(a) for a in rule.then.exclude))
-        if rule.kind == "score":
-            return ", ".join(f"{self.approach(a)} {signed(p)}" for a, p in rule.then.score.items())
-        return self.t("effect.advice", technique=self.loc(self.kb.meta.techniques[str(rule.then.technique)]))
+    def effect(self, reason: Any) -> str:
+        """What a reason did, in the reader's words, read from the result's ``Reason.effect``.
+
+        advice.py writes the effect as ``decides X``, ``excludes A, B``, ``technique T`` or
+        ``A +3, B -2``; the view translates that, and never goes back to the rule base (the
+        synthetic base-scores reason has no rule there).
+        """
+        return localized_effect(reason.effect, self.t, self.approach, self.technique_name)
+
+    def technique_name(self, technique: str) -> str:
+        for item in self.rec.techniques:
+            if item.id == technique:
+                return self.loc(item.name)
+        return technique
 
     def facts_read(self, facts: dict[str, Any]) -> str:
         return "; ".join(
@@ -294,11 +299,6 @@ class ReportView:
 
     def kind(self, kind: str) -> str:
         return self.t(f"kind.{kind}")
-
-    def section_of(self, rule_id: str) -> str:
-        file = self.kb.rule_files.get(rule_id)
-        section = self.kb.sections.get(file) if file else None
-        return self.loc(section)
 
     def score_rows(self) -> list[tuple[str, int, str]]:
         rows = []
@@ -681,6 +681,26 @@ class ReportView:
 
     def trace_count(self, outcome: str) -> int:
         return sum(1 for entry in self.rec.trace if entry.outcome == outcome)
+
+
+def localized_effect(
+    effect: str, t: Callable[..., str], approach: Callable[[str], str], technique: Callable[[str], str]
+) -> str:
+    """``Reason.effect`` (``decides rag``, ``excludes a, b``, ``rag +3, raft -2``) in the reader's words."""
+    if effect.startswith("decides "):
+        return t("effect.gate", approach=approach(effect.removeprefix("decides ")))
+    if effect.startswith("excludes "):
+        names = [approach(a.strip()) for a in effect.removeprefix("excludes ").split(",")]
+        return t("effect.veto", approaches=", ".join(names))
+    if effect.startswith("technique "):
+        return t("effect.advice", technique=technique(effect.removeprefix("technique ")))
+    parts = []
+    for item in effect.split(","):
+        match = re.fullmatch(r"\s*([a-z-]+) ([+-]\d+)\s*", item)
+        if match is None:
+            return effect
+        parts.append(f"{approach(match.group(1))} {signed(int(match.group(2)))}")
+    return ", ".join(parts)
 
 
 def signed(points: int) -> str:
