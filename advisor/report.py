@@ -10,6 +10,7 @@ string concatenation here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
@@ -22,7 +23,7 @@ from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
 from advisor.i18n import Lang, LocalizedText, points
 from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
-from advisor.units import GIB, format_bytes, format_number
+from advisor.units import GIB, format_bytes, format_number, french_typography
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
@@ -82,7 +83,30 @@ class TrainingSettings(BaseModel):
 
     lora_alpha_factor: int = Field(gt=0, description="lora_alpha = factor x rank.")
     holdout_share: float = Field(gt=0, lt=1)
+    epochs: int = Field(gt=0)
+    learning_rate_lora: float = Field(gt=0)
+    learning_rate_full: float = Field(gt=0)
     sources: list[str] = Field(min_length=1)
+
+
+def _published_repo(option: Any, quant: str) -> str | None:
+    """The Hub repo of a published conversion of ``option`` in ``quant``, when the catalog knows one.
+
+    Catalog entries that list their published conversions (``quantized_repos`` or ``release_repos``,
+    by quantization) let the commands name a real repo instead of a placeholder.
+    """
+    for field in ("quantized_repos", "release_repos"):
+        repos = getattr(option, field, None)
+        if isinstance(repos, dict) and repos.get(quant):
+            return str(repos[quant])
+    return None
+
+
+def _smoke_runs(quant: str, device: str) -> bool:
+    """Whether ``advisor smoke`` can load this format from the plain weights on this device."""
+    from advisor.smoke import NEEDS_CUDA, STORED_BITS
+
+    return quant in STORED_BITS and not (quant in NEEDS_CUDA and device == "cpu")
 
 
 class ReportData(BaseModel):
@@ -113,14 +137,15 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["cell"] = table_cell
+    env.filters["pystr"] = lambda value: json.dumps(str(value), ensure_ascii=False)
     return env
 
 
 def render_markdown(rec: Recommendation, lang: Lang = "en") -> str:
     """The justification report of ``rec`` in ``lang``."""
     view = ReportView(rec, lang)
-    text = environment().get_template("report.md.j2").render(rec=rec, v=view, t=view.t, lang=lang)
-    return _tidy(text)
+    text = _tidy(environment().get_template("report.md.j2").render(rec=rec, v=view, t=view.t, lang=lang))
+    return french_typography(text) if lang == "fr" else text
 
 
 def table_cell(value: object) -> str:
@@ -325,6 +350,197 @@ class ReportView:
                 seen.setdefault(source.id, (f"`{source.id}`", source.title, source.locator))
         return list(seen.values())
 
+    # --- at a glance: one page a lead can forward ------------------------------------------
+
+    def is_tie(self) -> bool:
+        """The chosen approach won on scores only because ties go to the simpler approach."""
+        runner = self.runner_up()
+        return (
+            self.rec.decided_by == "scores"
+            and runner is not None
+            and self.rec.scores.get(runner, 0) == self.rec.scores.get(self.rec.approach, 0)
+        )
+
+    def one_line_why(self) -> str:
+        """The reason that settled it: the gate, or the score rule that gave the winner the most."""
+        rec = self.rec
+        if rec.decided_by != "scores":
+            for reason in rec.reasons:
+                if reason.id == rec.decided_by:
+                    return self.loc(reason.text)
+        best = None
+        for reason in rec.reasons:
+            if reason.kind != "score":
+                continue
+            gain = _points_for(reason.effect, rec.approach)
+            if gain > 0 and (best is None or gain > best[0]):
+                best = (gain, reason)
+        if best is not None:
+            return self.loc(best[1].text)
+        return self.loc(rec.reasons[0].text) if rec.reasons else ""
+
+    def layout(self, option: Any) -> str:
+        """Where the model runs: the processor, one GPU, or N GPUs in tensor parallel."""
+        if option.device == "cpu":
+            return self.t("glance.layout.cpu")
+        gpus = max(1, int(getattr(option, "gpus_used", 0) or option.num_gpus or 1))
+        name = getattr(option, "gpu_name", None) or (
+            self.rec.hardware.usable_gpus[0].name if self.rec.hardware.usable_gpus else "GPU"
+        )
+        if gpus == 1:
+            return self.t("glance.layout.one", gpu=name)
+        return self.t("glance.layout.many", count=gpus, gpu=name)
+
+    def fit_line(self) -> str:
+        choice = self.choice
+        option = choice.chosen
+        total = self.size(self.total_of(option.memory))
+        if option.fit == "does-not-fit":
+            return self.t(
+                "summary.no_fit", total=total, usable=self.size(option.usable_bytes),
+                missing=self.size(-option.margin_bytes),
+            )
+        return self.t(
+            f"summary.fits.{option.fit}", total=total, usable=self.size(option.usable_bytes),
+            margin=self.size(option.margin_bytes),
+        )
+
+    def training_line(self) -> str | None:
+        choice = self.choice
+        training = getattr(choice, "training", None) if choice is not None else None
+        if training is None:
+            return None
+        key = "summary.training.no_fit" if training.fit == "does-not-fit" else "summary.training.fits"
+        return self.t(
+            key, method=self.t(f"method.{training.method}"),
+            total=self.size(self.per_device(training.memory, training.num_gpus)),
+            margin=self.size(abs(training.margin_bytes)),
+        )
+
+    def demand_line(self) -> str | None:
+        """Whether the plan meets the stated latency and volume, when the result knows it.
+
+        Selection results that carry ``meets_demand`` (serving plans sized for the demand) answer
+        yes or no; older results only carry a rough decode speed, shown as such.
+        """
+        answers = self.rec.answers
+        latency = getattr(answers, "latency_requirement", None)
+        volume = getattr(answers, "volume_per_day", None)
+        if latency is None and volume is None:
+            return None
+        asked = []
+        if latency is not None:
+            asked.append(self.answer("latency_requirement", latency))
+        if volume is not None:
+            asked.append(self.t("glance.volume", count=self.num(volume)))
+        need = ", ".join(asked)
+        choice = self.choice
+        if choice is None:
+            return self.t("glance.demand.no_model", need=need) if self.rec.approach != "no-llm" else None
+        option = choice.chosen
+        meets = getattr(option, "meets_demand", None)
+        speed = option.tokens_per_second
+        if meets is True:
+            return self.t("glance.demand.met", need=need)
+        if meets is False:
+            return self.t("glance.demand.not_met", need=need)
+        if speed:
+            return self.t("glance.demand.speed", need=need, speed=self.speed(speed))
+        return self.t("glance.demand.unknown", need=need)
+
+    def speed(self, tokens_per_second: float) -> str:
+        """``environ 1 token/s``, ``about 45 tokens/s``: the unit agrees with the number."""
+        value = round(tokens_per_second) if tokens_per_second >= 1 else round(tokens_per_second, 1)
+        key = "unit.token_per_second" if value < 2 else "unit.tokens_per_second"
+        return self.t(key, value=self.num(value, 0 if value >= 1 else 1))
+
+    def main_risk(self) -> str:
+        """The one thing most likely to make the plan fail, in the order a lead would worry about it."""
+        rec = self.rec
+        choice = self.choice
+        if rec.smoke is not None and rec.smoke.verdict != "fits":
+            return self.t(f"risk.smoke.{rec.smoke.verdict}")
+        if choice is not None:
+            option = choice.chosen
+            if option.fit == "does-not-fit":
+                return self.t("risk.no_fit")
+            training = choice.training
+            if training is not None and training.fit == "does-not-fit":
+                return self.t("risk.training_no_fit")
+            if getattr(option, "meets_demand", None) is False:
+                return self.t("risk.demand")
+            if option.fit == "tight":
+                return self.t("risk.tight")
+        elif rec.approach != "no-llm":
+            return self.t("risk.no_model")
+        if self.is_tie():
+            return self.t("risk.tie", runner=self.approach(self.runner_up() or rec.approach))
+        if rec.follow_up_questions:
+            return self.t("risk.follow_up", question=self.loc(rec.follow_up_questions[0].question))
+        if self.flips:
+            flip = self.flips[0]
+            return self.t("risk.flip", question=self.question(flip.key), approach=self.approach(flip.approach))
+        return self.t(f"risk.default.{rec.approach}")
+
+    def cost_line(self) -> str:
+        """GPUs the plan occupies, or the hosted-API monthly estimate when the result carries one."""
+        choice = self.choice
+        hosted = getattr(choice, "hosted", None) if choice is not None else None
+        options = [o for o in getattr(hosted, "options", []) or [] if getattr(o, "monthly_cost", None) is not None]
+        api = None
+        if options:
+            cheapest = min(options, key=lambda o: o.monthly_cost)
+            api = self.t(
+                "glance.cost.api", provider=cheapest.provider, model=cheapest.model,
+                cost=self.num(cheapest.monthly_cost), currency=cheapest.currency,
+            )
+        if choice is None:
+            return self.t(f"glance.cost.none.{'no_llm' if self.rec.approach == 'no-llm' else 'pending'}")
+        option = choice.chosen
+        if option.device == "cpu":
+            own = self.t("glance.cost.cpu")
+        else:
+            own = self.t("glance.cost.gpus", layout=self.layout(option))
+        training = choice.training
+        if training is not None and training.num_gpus > (option.num_gpus or 1):
+            own += " " + self.t("glance.cost.training", count=training.num_gpus)
+        return f"{api} {own}" if api and getattr(hosted, "first", False) else (f"{own} {api}" if api else own)
+
+    def first_steps(self) -> list[str]:
+        """The first three next steps, as their headings say them."""
+        return [title for title, _ in self.steps()][:3]
+
+    def steps(self) -> list[tuple[str, str]]:
+        """(heading, kind) of each next step, in the order a team runs them."""
+        rec = self.rec
+        out: list[tuple[str, str]] = []
+        if rec.follow_up_questions:
+            out.append((self.t("next.answer"), "answer"))
+        cmd = self.commands()
+        if cmd is None:
+            if rec.approach == "no-llm":
+                out.append((self.t("next.baseline"), "baseline"))
+                out.append((self.t("next.measure"), "measure"))
+            else:
+                out.append((self.t("next.pending"), "pending"))
+            return out
+        if rec.approach in ("fine-tuning", "raft"):
+            out.append((self.t("next.data"), "data"))
+        if cmd["embedding"]:
+            out.append((self.t("next.embedding"), "embedding"))
+        if cmd["training"] is not None:
+            out.append((self.t("next.train"), "train"))
+        if not rec.smoke:
+            out.append((self.t("next.smoke"), "smoke"))
+        if cmd["transformers"]:
+            out.append((self.t("next.transformers"), "transformers"))
+        if cmd["vllm"]:
+            out.append((self.t("next.vllm"), "vllm"))
+        if cmd["gguf"]:
+            out.append((self.t("next.llamacpp"), "llamacpp"))
+        out.append((self.t("next.evaluate"), "evaluate"))
+        return out
+
     # --- section 3: alternatives and sensitivity ----------------------------------------------
 
     def alternative_rows(self) -> list[tuple[str, int, str, str]]:
@@ -475,9 +691,19 @@ class ReportView:
             "chart": bar_chart(bars, lambda v: self.size(v)),
             "context": getattr(memory, "context_tokens", None),
             "batch": getattr(memory, "batch_size", None),
-            "notes_localized": [self.loc(a) for a in notes if isinstance(a, LocalizedText)],
-            "notes_raw": [str(a) for a in notes if not isinstance(a, LocalizedText)],
+            "notes": [self.note(a) for a in notes],
         }
+
+    def note(self, note: LocalizedText | str) -> str:
+        """An estimator or detection note in the reader's language (quoted as written if unknown)."""
+        if isinstance(note, LocalizedText):
+            return self.loc(note)
+        if self.lang == "en":
+            return str(note)
+        from advisor.report_notes import french_note
+
+        french = french_note(str(note))
+        return french if french is not None else self.t("note.untranslated", note=str(note))
 
     def part(self, key: str) -> str:
         return self.t(f"part.{key}") if self.has(f"part.{key}") else key
@@ -550,8 +776,9 @@ class ReportView:
         tp = max(1, int(option.num_gpus or 1))
         training = choice.training
         kind = "gguf" if quant.startswith("gguf-") else _PREQUANTIZED.get(quant)
-        placeholder = f"<{kind}-repo>" if kind else None
-        weights = placeholder or option.id
+        published = _published_repo(option, quant)
+        placeholder = f"<{kind}-repo>" if kind and not published else None
+        weights = published or placeholder or option.id
         gguf_tag = quant.removeprefix("gguf-").upper()
         vllm_dtype = {"fp16": "float16", "bf16": "bfloat16"}.get(quant)
         vllm_args = [f"vllm serve {weights}"]
@@ -563,6 +790,8 @@ class ReportView:
             vllm_args.append("--quantization fp8")
         if tp > 1:
             vllm_args.append(f"--tensor-parallel-size {tp}")
+        if training is not None and training.method in ("lora", "qlora"):
+            vllm_args += ["--enable-lora", "--lora-modules adapter=./checkpoints"]
         llama_args = ["llama-server", "-hf", f"{weights}:{gguf_tag}"]
         if context:
             llama_args += ["-c", str(context)]
@@ -586,7 +815,29 @@ class ReportView:
             "embedding": choice.embedding.id if choice.embedding is not None else None,
             "training": training,
             "trl_args": self._trl_args(option.id, training) if training is not None else [],
+            "smoke": _smoke_runs(quant, option.device),
+            "thinking_off": self.thinking_off(option),
+            "harmony": option.family.startswith("gpt-oss"),
+            "prompt": self.test_prompt(),
+            "gated": option.gated,
         }
+
+    def thinking_off(self, option: Any) -> bool:
+        """Qwen3 hybrids think by default: switched off outside reasoning tasks."""
+        return option.family.startswith("qwen3") and self.rec.answers.task_type != "reasoning"
+
+    def test_prompt(self) -> str:
+        """A first prompt drawn from the use case's own task, in its first language when it is French."""
+        task = self.rec.answers.task_type or "default"
+        key = f"prompt.{task}" if self.has(f"prompt.{task}") else "prompt.default"
+        languages = self.rec.answers.languages or []
+        lang = "fr" if (languages and languages[0] == "fr") else "en"
+        return self.data.texts[key].get(lang)
+
+    def metric(self) -> str:
+        task = self.rec.answers.task_type or "default"
+        key = f"metric.{task}" if self.has(f"metric.{task}") else "metric.default"
+        return self.t(key)
 
     def _trl_args(self, model_id: str, plan: Any) -> list[str]:
         """``trl sft`` flags for the training plan (TRL CLI, ModelConfig and SFTConfig names)."""
@@ -603,6 +854,15 @@ class ReportView:
         args += [f"--max_length {plan.sequence_length}", f"--per_device_train_batch_size {plan.batch_size}"]
         if plan.gradient_checkpointing:
             args.append("--gradient_checkpointing")
+        if plan.method in ("lora", "qlora"):
+            args.append("--lora_target_modules all-linear")  # the estimate's adapters sit on every linear layer
+        training = self.data.training
+        args += [
+            f"--num_train_epochs {training.epochs}",
+            f"--learning_rate {training.learning_rate_lora if plan.method != 'full' else training.learning_rate_full}",
+            "--eval_strategy epoch",
+            "--dataset_test_split test",
+        ]
         if plan.num_gpus > 1:
             args.append("--accelerate_config zero3")  # ZeRO-3 shards weights, gradients and optimizer states
         args.append("--output_dir ./checkpoints")
@@ -675,9 +935,9 @@ class ReportView:
         ]
 
     def hardware_notes(self) -> list[str]:
-        """What detection said, as it said it (English, like any tool log)."""
+        """What detection said, in the reader's language where the note is known."""
         hw = self.rec.hardware
-        return [*hw.notes, *(f"GPU {g.index}: {g.note}" for g in hw.gpus if g.note)]
+        return [self.note(n) for n in [*hw.notes, *(f"GPU {g.index}: {g.note}" for g in hw.gpus if g.note)]]
 
     def trace_count(self, outcome: str) -> int:
         return sum(1 for entry in self.rec.trace if entry.outcome == outcome)
@@ -701,6 +961,12 @@ def localized_effect(
             return effect
         parts.append(f"{approach(match.group(1))} {signed(int(match.group(2)))}")
     return ", ".join(parts)
+
+
+def _points_for(effect: str, approach: str) -> int:
+    """Points a score effect (``rag +3, raft -2``) gives ``approach``; 0 when it names it not."""
+    match = re.search(rf"(?:^|, ){re.escape(approach)} ([+-]\d+)", effect)
+    return int(match.group(1)) if match else 0
 
 
 def signed(points: int) -> str:

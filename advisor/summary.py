@@ -34,15 +34,18 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
     console.print(Panel(head + (f"\n{model_line}" if model_line else ""), title=t("summary.approach")))
     console.print(f"[bold]{t('summary.why')}[/bold]")
     for reason in rec.reasons:
-        console.print(f"  • [cyan]{reason.id}[/cyan] ({escape(reason.effect)}): {escape(reason.text.get(lang))}")
+        effect = _effect(reason.effect, lang)
+        console.print(f"  • [cyan]{reason.id}[/cyan] ({escape(effect)}){_colon(lang)} {escape(reason.text.get(lang))}")
     console.print(f"[bold]{t('summary.alternatives')}[/bold]")
     for alt in rec.alternatives:
         flag = f" [green]{t('summary.defensible')}[/green]" if alt.defensible else ""
-        console.print(f"  • {escape(approach_name(alt.approach).get(lang))}{flag}: {escape(alt.why.get(lang))}")
+        name = escape(approach_name(alt.approach).get(lang))
+        console.print(f"  • {name}{flag}{_colon(lang)} {escape(alt.why.get(lang))}")
     if rec.techniques:
         console.print(f"[bold]{t('summary.plan')}[/bold]")
         for technique in rec.techniques:
-            console.print(f"  • [bold]{escape(technique.name.get(lang))}[/bold]: {escape(technique.text.get(lang))}")
+            name = escape(technique.name.get(lang))
+            console.print(f"  • [bold]{name}[/bold]{_colon(lang)} {escape(technique.text.get(lang))}")
     if rec.follow_up_questions:
         console.print(f"[bold]{t('summary.follow_ups')}[/bold]")
         for question in rec.follow_up_questions[:MAX_FOLLOW_UPS]:
@@ -53,7 +56,7 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
         hidden = len(rec.follow_up_questions) - MAX_FOLLOW_UPS
         if hidden > 0:
             console.print("  " + t("summary.more", count=hidden))
-    console.print(f"[bold]{t('summary.hardware')}[/bold]: {escape(_hardware_line(rec, lang))}")
+    console.print(f"[bold]{t('summary.hardware')}[/bold]{_colon(lang)} {escape(_hardware_line(rec, lang))}")
 
 
 def _model_line(rec: Recommendation, lang: Lang) -> str:
@@ -67,10 +70,30 @@ def _model_line(rec: Recommendation, lang: Lang) -> str:
     return f"{message('summary.model').get(lang)}: [bold]{escape(name)}[/bold] ({escape(rec.quantization or '')}{size})"
 
 
+def _text(key: str, lang: Lang, **values: Any) -> str:
+    from advisor.report import load_report_data
+
+    return load_report_data().texts[key].get(lang).format(**values)
+
+
+def _colon(lang: Lang) -> str:
+    return "\u00a0:" if lang == "fr" else ":"
+
+
+def _effect(effect: str, lang: Lang) -> str:
+    """The reason's effect in the reader's words, as the report writes it."""
+    from advisor.advice import approach_name
+    from advisor.report import localized_effect
+
+    return localized_effect(
+        effect, lambda key, **v: _text(key, lang, **v), lambda a: approach_name(a).get(lang), lambda t: t
+    )
+
+
 def _hardware_line(rec: Recommendation, lang: Lang) -> str:
     hw = rec.hardware
     gpus = [f"{g.name} {format_bytes(g.usable_bytes, lang)}" for g in hw.usable_gpus]
     text = ", ".join(gpus) if gpus else message("summary.no_gpu").get(lang)
     if hw.ram_bytes:
-        text += f"; RAM {format_bytes(hw.ram_bytes, lang)}"
-    return text + f" ({hw.source})"
+        text += _text("summary.ram", lang, ram=format_bytes(hw.ram_bytes, lang))
+    return text + " (" + _text(f"summary.source.{hw.source}", lang) + ")"

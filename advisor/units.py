@@ -9,6 +9,7 @@ space (U+202F) between thousands and before a unit's percent sign, "Go"/"Gio" st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -96,3 +97,28 @@ def _runs(items: Iterable[str]) -> list[tuple[str, int]]:
         else:
             runs.append((item, 1))
     return runs
+
+
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+_BEFORE_TALL = re.compile(r"[ \u00a0]+([;?!])")
+_BEFORE_COLON = re.compile(r"[ \u202f]+:(?=\s|$)")
+_OPEN_QUOTE = re.compile(r"«[ \u202f]*")
+_CLOSE_QUOTE = re.compile(r"[ \u202f]*»")
+
+
+def french_typography(text: str) -> str:
+    """French spacing in running text: U+202F before ; ? !, U+00A0 before : and inside « ».
+
+    Code (fenced blocks and inline code) is left exactly as written, so commands still run. A
+    colon only gets its space when a space or the line end follows it (so ``10:30`` or a URL
+    stays whole); a ``?`` or ``!`` glued to the previous word is left alone for the same reason.
+    """
+    parts = _CODE.split(text)
+    for index in range(0, len(parts), 2):
+        prose = parts[index]
+        prose = _BEFORE_TALL.sub(NNBSP + r"\1", prose)
+        prose = _BEFORE_COLON.sub(NBSP + ":", prose)
+        prose = _OPEN_QUOTE.sub("«" + NBSP, prose)
+        prose = _CLOSE_QUOTE.sub(NBSP + "»", prose)
+        parts[index] = prose
+    return "".join(parts)
