@@ -347,7 +347,9 @@ class ReportView:
         seen: dict[str, tuple[str, str, str]] = {}
         for item in [*self.rec.reasons, *self.rec.techniques]:
             for source in item.sources:
-                seen.setdefault(source.id, (f"`{source.id}`", source.title, source.locator))
+                title = self.t(f"source.{source.id}") if self.has(f"source.{source.id}") else source.title
+                locator = source.locator.replace("part II", "partie II") if self.lang == "fr" else source.locator
+                seen.setdefault(source.id, (f"`{source.id}`", title, locator))
         return list(seen.values())
 
     # --- at a glance: one page a lead can forward ------------------------------------------
@@ -497,7 +499,9 @@ class ReportView:
         if choice is None:
             return self.t(f"glance.cost.none.{'no_llm' if self.rec.approach == 'no-llm' else 'pending'}")
         option = choice.chosen
-        if option.device == "cpu":
+        if option.fit == "does-not-fit":
+            own = self.t("glance.cost.more")
+        elif option.device == "cpu":
             own = self.t("glance.cost.cpu")
         else:
             own = self.t("glance.cost.gpus", layout=self.layout(option))

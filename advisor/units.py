@@ -101,7 +101,7 @@ def _runs(items: Iterable[str]) -> list[tuple[str, int]]:
 
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 _BEFORE_TALL = re.compile(r"[ \u00a0]+([;?!])")
-_BEFORE_COLON = re.compile(r"[ \u202f]+:(?=\s|$)")
+_BEFORE_COLON = re.compile(r"[ \u202f]+:(?=[\s*]|$)")
 _OPEN_QUOTE = re.compile(r"«[ \u202f]*")
 _CLOSE_QUOTE = re.compile(r"[ \u202f]*»")
 

@@ -80,6 +80,49 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         },
         "cpu",
     ),
+    # An open assistant for the public on general knowledge, built by a small team: prompting by scores.
+    "prompting_chatbot": (
+        {
+            "task_type": "conversational_assistant",
+            "needs_language_understanding": "high",
+            "input_nature": "free_text",
+            "languages": ["en", "fr"],
+            "knowledge_source": "general_knowledge",
+            "knowledge_change_frequency": "not_applicable",
+            "labelled_examples": 20,
+            "labelled_examples_type": "dialogues",
+            "style_terminology_need": "light",
+            "end_users": "external_public",
+            "team_ml_skills": "none",
+            "budget": "low",
+            "data_privacy": "public_api_ok",
+        },
+        "gpu24",
+    ),
+    # Clinical guidelines with question-answer pairs tied to their passages: RAFT by scores.
+    "raft_guidelines": (
+        {
+            "task_type": "document_qa",
+            "needs_language_understanding": "high",
+            "input_nature": "free_text",
+            "languages": ["en"],
+            "knowledge_source": "domain_documents",
+            "knowledge_change_frequency": "weekly",
+            "corpus_size_pages": 12000,
+            "needs_citations": True,
+            "labelled_examples": 2500,
+            "labelled_examples_type": "qa_pairs_with_source_docs",
+            "style_terminology_need": "strong",
+            "output_format": "free_text",
+            "data_privacy": "on_prem_only",
+            "latency_requirement": "interactive_lt_5s",
+            "team_ml_skills": "advanced",
+            "budget": "high",
+            "criticality": "high",
+            "context_tokens": 8192,
+        },
+        "h100x2",
+    ),
 }
 
 
@@ -193,11 +236,7 @@ def planned_model(usable_per_gpu: int) -> ModelChoice:
         chosen=chosen,
         runner_ups=[runner],
         training=training,
-        notes=[
-            LocalizedText(
-                en="Gated models were left out.", fr="Les modèles à accès restreint ont été écartés."
-            )
-        ],
+        notes=[LocalizedText(en="Gated models were left out.", fr="Les modèles à accès restreint ont été écartés.")],
         candidates_considered=42,
     )
 

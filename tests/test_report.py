@@ -113,16 +113,24 @@ def test_python_snippets_compile(case: str) -> None:
 
 def test_sections_in_order() -> None:
     text = report("rag_documents", "en")
-    headings = re.findall(r"^## (\d)\. ", text, flags=re.M)
-    assert headings == [str(n) for n in range(1, 10)]
+    headings = re.findall(r"^## (\w)\. ", text, flags=re.M)
+    assert headings == [*"1234567", *"ABC"]
+    assert text.index("## At a glance") < text.index("## 1. ")
 
 
-def test_summary_is_three_lines() -> None:
+def test_at_a_glance_has_decision_model_risk_steps_and_cost() -> None:
+    heads = {
+        "en": ("**Decision:**", "**Model:**", "**Main risk:**", "**First steps:**", "**Cost:**"),
+        "fr": ("**Décision\u00a0:**", "**Modèle\u00a0:**", "**Principal risque\u00a0:**", "**Premières étapes\u00a0:**",
+               "**Coût\u00a0:**"),
+    }
     for case in REPORTS:
         for lang in LANGS:
-            summary = section(report(case, lang), 1)
-            bullets = [line for line in summary.splitlines() if line.startswith("- ")]
-            assert len(bullets) == 3, summary
+            glance = section(report(case, lang), 0)
+            for head in heads[lang]:
+                assert head in glance, (case, lang, head)
+            steps = [line for line in glance.splitlines() if "**First steps:**" in line or "**Premières étapes" in line]
+            assert steps and "1. " in steps[0] and "3. " in steps[0], glance
 
 
 def test_no_model_yet_shows_the_selection_note() -> None:
@@ -136,8 +144,8 @@ def test_no_model_yet_shows_the_selection_note() -> None:
     )
     for lang, note in (("en", "Selection note EN."), ("fr", "Note de sélection FR.")):
         text = render_markdown(rec, lang=lang)  # type: ignore[arg-type]
-        assert note in section(text, 4)
-        assert note in section(text, 1)
+        assert note in section(text, 5)
+        assert note in section(text, 0)
         assert "```python" not in text  # no commands without a model
 
 
@@ -145,41 +153,50 @@ def test_no_llm_has_no_model_and_a_baseline() -> None:
     rec = recommendation("classic_classifier")
     assert rec.approach == "no-llm" and rec.decided_by == "GATE-CLASSIC-CLASSIFIER"
     text = report("classic_classifier", "en")
-    assert "GATE-CLASSIC-CLASSIFIER" in section(text, 1)
-    assert "LogisticRegression" in section(text, 7)
+    assert "GATE-CLASSIC-CLASSIFIER" in section(text, 0)
+    assert "LogisticRegression" in section(text, 2)
+    assert "uses no language model" not in text  # the plan may train a small encoder: a model
     assert "vllm" not in text.lower()
 
 
 def test_model_plan_sections() -> None:
     rec = recommendation("fine_tuning_planned")
     en, fr = report("fine_tuning_planned", "en"), report("fine_tuning_planned", "fr")
-    model = section(en, 4)
+    model = section(en, 5)
     assert "`Qwen/Qwen3-32B`" in model and "`Qwen/Qwen3-30B-A3B`" in model
     assert "32.8 B / —" in model and "30.5 B / 3.3 B" in model
-    assert "32,8 Md" in section(fr, 4)
+    assert "32,8 Md" in section(fr, 5)
     assert "Why Qwen3 32B wins" in model and "Gated models were left out." in model
-    memory = section(en, 5)
-    assert "| Weights | 30.5 GiB | 43% |" in memory and "| Poids | 30,5 Gio | 43 % |" in section(fr, 5)
+    memory = section(en, 6)
+    assert "| Weights | 30.5 GiB | 43% |" in memory and "| Poids | 30,5 Gio | 43 % |" in section(fr, 6)
     assert "spread over 2 GPUs (67.5 GiB in all)" in memory
     assert "Training with LoRA on 2 GPU(s) takes 85.5 GiB in all" in memory
     assert "| **Total** | **42.8 GiB** | **60%** |" in memory  # one GPU's share of training
     assert "█" in memory and "Memory for training" in memory
-    assert "Optimizer states" in memory and "KV cache in bf16 for the whole context." in memory
-    assert "```text\nKV cache in bf16 for the whole context." in section(fr, 5)  # quoted as the estimator wrote it
+    assert "Optimizer states" in memory
+    assumptions = section(en, "B")
+    assert "KV cache in bf16 for the whole context." in assumptions
+    # A note no pattern knows is quoted as the estimator wrote it, and says so.
+    assert "(note de l'outil, non traduite) `KV cache in bf16 for the whole context.`" in section(fr, "B")
     assert "Assumptions: 2,048 tokens of context per request, batch of 4." in memory
-    plan = section(en, 6)
+    plan = section(en, 1)
     assert "| LoRA rank | 16 |" in plan and "`data/train.jsonl`" in plan
-    steps = section(en, 7)
+    steps = section(en, 2)
     assert "dtype=torch.bfloat16" in steps and 'device_map="auto"' in steps
     assert "vllm serve Qwen/Qwen3-32B" in steps and "--tensor-parallel-size 2" in steps
     assert "--max-model-len 2048" in steps
     assert "--use_peft" in steps and "--lora_r 16" in steps and "--lora_alpha 32" in steps
     assert "--accelerate_config zero3" in steps and "ZeRO" in steps
-    smoke = section(en, 8)
+    assert "--lora_target_modules all-linear" in steps and "--num_train_epochs 3" in steps
+    assert "--learning_rate 0.0002" in steps and "--enable-lora" in steps
+    # The team trains before it serves the adapter it trained.
+    assert steps.index("trl sft") < steps.index("vllm serve")
+    assert steps.index("train_test_split") < steps.index("trl sft")
+    smoke = section(en, 7)
     assert "it fits, and it runs" in smoke and "1.04×" in smoke and "27.4 tokens/s" in smoke
-    assert "1,04×" in section(fr, 8)
+    assert "1,04×" in section(fr, 7)
     assert rec.smoke is not None
-    assert "The smoke test confirmed it." in section(en, 1)
+    assert "The load test confirmed it." in section(en, 0)
 
 
 def test_quantized_plans_name_their_runtime() -> None:
@@ -218,10 +235,10 @@ def test_numbers_and_units_follow_the_language() -> None:
 
 
 def test_sensitivity_section_shows_flips() -> None:
-    text = section(report("fine_tuning_style", "en"), 3)
+    text = section(report("fine_tuning_style", "en"), 4)
     assert "`team_ml_skills`" in text
     assert "499 or fewer" in text  # labelled_examples: the nearest count that flips, as a bound
-    stable = section(report("rag_documents", "en"), 3)
+    stable = section(report("rag_documents", "en"), 4)
     assert "GATE-NO-NLU" in stable  # a gate that would take over
 
 
@@ -291,8 +308,10 @@ def test_table_cell_escapes_pipes_and_newlines() -> None:
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def section(text: str, number: int) -> str:
-    match = re.search(rf"^## {number}\. .*?(?=^## \d\. |\Z)", text, flags=re.M | re.S)
+def section(text: str, number: int | str) -> str:
+    """A numbered section (1-7), an appendix (A-C), or 0 for the one-page « At a glance »."""
+    head = r"(?:At a glance|En bref)" if number == 0 else rf"{number}\. "
+    match = re.search(rf"^## {head}.*?(?=^## |\Z)", text, flags=re.M | re.S)
     assert match, f"no section {number}"
     return match.group(0)
 
@@ -330,6 +349,10 @@ def proper_names(rec: Recommendation) -> list[str]:
     kb = load_knowledge_base()
     names += [source.title for source in kb.meta.sources.values()]
     names += [source.locator for source in kb.meta.sources.values()]
+    from advisor.quantization import get_quantization, quantization_names
+
+    names += [get_quantization(q).label for q in quantization_names()]  # format names, e.g. "BF16 (16-bit brain float)"
+    names += ["SDPA / flash attention"]
     model = rec.model
     if model is not None:
         for option in [model.chosen, *model.runner_ups]:
