@@ -23,7 +23,7 @@ from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
 from advisor.i18n import Lang, LocalizedText, points
 from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
-from advisor.units import GIB, format_bytes, format_number, french_typography
+from advisor.units import GIB, format_bytes, format_gpu_list, format_number, french_typography
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
@@ -31,6 +31,11 @@ TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
 # Parts of a memory estimate in the order a reader expects them (advisor.memory breakdown keys).
 MEMORY_PARTS = ("weights", "kv_cache", "activations", "overhead", "gradients", "optimizer", "adapters")
 BAR_WIDTH = 30
+# The evidence before the appendices stays short: the strongest reasons, flips and runner-ups only;
+# the appendices hold the rest.
+MAX_REASONS = 3
+MAX_FLIPS = 3
+MAX_MODELS = 3
 # Quantizations each engine loads (names from data/quantizations.yaml).
 _VLLM_QUANTS = {"bf16", "fp16", "fp8", "awq-int4", "gptq-int4", "gptq-int8", "mxfp4"}
 _TRANSFORMERS_QUANTS = {
@@ -317,6 +322,19 @@ class ReportView:
                 return self.loc(item.name)
         return technique
 
+    def deciding_reasons(self) -> list[Any]:
+        """The gate that settled it, or the score rules that gave the chosen approach points."""
+        rec = self.rec
+        if rec.decided_by != "scores":
+            return [r for r in rec.reasons if r.id == rec.decided_by] or rec.reasons[:1]
+        gains = [r for r in rec.reasons if r.kind == "score" and _points_for(r.effect, rec.approach) > 0]
+        return sorted(gains, key=lambda r: -_points_for(r.effect, rec.approach))[:MAX_REASONS]
+
+    def other_reasons(self) -> list[str]:
+        """Reasons that counted elsewhere (vetoes, points for other approaches): in appendix A."""
+        shown = {r.id for r in self.deciding_reasons()}
+        return [r.id for r in self.rec.reasons if r.id not in shown]
+
     def facts_read(self, facts: dict[str, Any]) -> str:
         return "; ".join(
             self.t("fact.pair", question=self.question(k), answer=self.answer(k, v)) for k, v in facts.items()
@@ -563,8 +581,8 @@ class ReportView:
 
         return flips(self.rec.answers, self.rec.hardware, knowledge_base=self.kb)
 
-    def flip_rows(self) -> list[tuple[str, str, str, str, str]]:
-        """(question, key, answer given, answers that flip, approach then), one row per key and outcome."""
+    def flip_rows(self) -> list[tuple[str, str, str, str]]:
+        """(question, answer given, answers that flip, approach then), one row per key and outcome."""
         from advisor.sensitivity import candidates_for
 
         groups: dict[tuple[str, str, str], list[Any]] = {}
@@ -581,7 +599,31 @@ class ReportView:
             then = self.approach(approach)
             if decided_by != "scores":
                 then = self.t("flip.by_gate", approach=then, gate=decided_by)
-            rows.append((self.question(key), f"`{key}`", self.answer(key, current), shown, then))
+            rows.append((self.question(key), self.answer(key, current), shown, then))
+        return self.hardware_flip_rows() + rows
+
+    @cached_property
+    def hardware_flips(self) -> list[Any]:
+        from advisor.sensitivity import hardware_flips
+
+        return hardware_flips(self.rec.answers, self.rec.hardware, knowledge_base=self.kb)
+
+    def hardware_flip_rows(self) -> list[tuple[str, str, str, str]]:
+        """Other machines that would change the approach: hardware is a lever too."""
+        rows = []
+        gpus = self.rec.hardware.usable_gpus
+        given = format_gpu_list([g.total_bytes for g in gpus], self.lang) if gpus else self.t("flip.no_gpu")
+        groups: dict[tuple[str, str], list[str]] = {}
+        for flip in self.hardware_flips:
+            other = (
+                format_gpu_list([g * GIB for g in flip.gpus_gb], self.lang) if flip.gpus_gb else self.t("flip.no_gpu")
+            )
+            groups.setdefault((flip.approach, flip.decided_by), []).append(other)
+        for (approach, decided_by), machines in groups.items():
+            then = self.approach(approach)
+            if decided_by != "scores":
+                then = self.t("flip.by_gate", approach=then, gate=decided_by)
+            rows.append((self.t("flip.hardware"), given, " / ".join(machines), then))
         return rows
 
     def _int_flip(self, key: str, current: int | None, values: list[int], candidates: list[int]) -> str:
@@ -598,6 +640,15 @@ class ReportView:
         if nearest > anchor and all(c in flipping for c in candidates if c >= nearest):
             return self.t("flip.at_least", value=self.num(nearest))
         return self.num(nearest)
+
+    def first_sentence(self, text: LocalizedText) -> str:
+        """The first sentence of a technique's text: what to do; the appendix keeps the rest."""
+        whole = self.loc(text)
+        match = re.match(r"(.+?[.!?])(?:\s|$)", whole)
+        return match.group(1) if match else whole
+
+    def technique_names(self, techniques: Iterable[Any]) -> str:
+        return self.t("glance.sep").join(self.loc(t.name) for t in techniques)
 
     def follow_up_rows(self) -> list[tuple[str, str, str]]:
         return [
@@ -616,7 +667,7 @@ class ReportView:
         if choice is None:
             return []
         rows = []
-        for rank, option in enumerate([choice.chosen, *choice.runner_ups], start=1):
+        for rank, option in enumerate([choice.chosen, *choice.runner_ups][:MAX_MODELS], start=1):
             rows.append(self.option_cells(option, rank))
         return rows
 
@@ -631,9 +682,8 @@ class ReportView:
             str(rank),
             f"{option.name} (`{option.id}`)",
             f"{self.params(option.total_params)} / {active}",
-            self.t("model.languages", codes=", ".join(option.languages), french=french),
+            french,
             self.t("model.licence", licence=option.licence, commercial=self.yes_no(option.commercial_use)),
-            self.num(option.context_length),
             f"`{option.quantization}`",
             self.size(self.total_of(option.memory)),
             self.t("model.margin", margin=self.size(option.margin_bytes), fit=self.fit(option.fit)),
@@ -845,7 +895,7 @@ class ReportView:
 
     def _trl_args(self, model_id: str, plan: Any) -> list[str]:
         """``trl sft`` flags for the training plan (TRL CLI, ModelConfig and SFTConfig names)."""
-        args = ["trl sft", f"--model_name_or_path {model_id}", "--dataset_name ./data", "--dtype bfloat16"]
+        args = ["trl sft", f"--model_name_or_path {model_id}", "--dataset_name data/split", "--dtype bfloat16"]
         if plan.method in ("lora", "qlora"):
             rank = plan.lora_rank or 16
             args += [

@@ -73,6 +73,54 @@ def flips(
     return out
 
 
+# Machines a team could move to: no GPU, one workstation card, one data-centre card, two of them.
+# The RAM of the machine the team has is kept, so only the GPUs change.
+HARDWARE_ALTERNATIVES: dict[str, list[float]] = {
+    "none": [],
+    "1x24": [24],
+    "1x80": [80],
+    "2x80": [80, 80],
+}
+
+
+class HardwareFlip(BaseModel):
+    """Other hardware that, with the same answers, changes the approach."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpus_gb: list[float] = Field(description="GPU memory of each card of the other machine, in GB.")
+    approach: Approach
+    decided_by: str
+
+
+def hardware_flips(
+    answers: Answers | dict[str, Any],
+    hardware: HardwareProfile | dict[str, Any],
+    *,
+    knowledge_base: KnowledgeBase | None = None,
+) -> list[HardwareFlip]:
+    """Machines (of ``HARDWARE_ALTERNATIVES``) on which the same answers give another approach.
+
+    Hardware is often the most actionable lever (rent a GPU for training, drop the GPU for a
+    classifier), so the report lists it next to the answers that would change the decision.
+    """
+    kb = knowledge_base or load_knowledge_base()
+    parsed = answers if isinstance(answers, Answers) else Answers.model_validate(answers)
+    profile = hardware if isinstance(hardware, HardwareProfile) else _profile(hardware)
+    base = kb.evaluate(build_facts(parsed, profile, kb.meta)).approach
+    current = sorted(round(g.total_bytes / 1024**3) for g in profile.usable_gpus)
+    ram_gb = (profile.ram_bytes or 0) / 1024**3 or 32
+    out: list[HardwareFlip] = []
+    for gpus in HARDWARE_ALTERNATIVES.values():
+        if sorted(gpus) == current:
+            continue
+        other = _profile({"gpus": [{"name": "GPU", "vram_gb": g} for g in gpus], "ram_gb": ram_gb})
+        evaluation = kb.evaluate(build_facts(parsed, other, kb.meta))
+        if evaluation.approach != base:
+            out.append(HardwareFlip(gpus_gb=gpus, approach=evaluation.approach, decided_by=evaluation.decided_by))
+    return out
+
+
 def candidate_values(key: str, numbers: tuple[float, ...] = ()) -> list[Any]:
     """The values of ``key`` worth trying: every value the rules can tell apart."""
     choices = choices_of(key)

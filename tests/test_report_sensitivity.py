@@ -69,3 +69,37 @@ def test_stable_decision_has_no_flip_on_its_own_keys() -> None:
     found = flips(answers, HARDWARE[hardware])
     # Raising the label count keeps the classifier gate: no flip may propose a higher count.
     assert not [f for f in found if f.key == "labelled_examples" and f.value >= answers["labelled_examples"]]
+
+
+def test_hardware_that_changes_the_decision_is_listed() -> None:
+    """Fine-tuning a 7B-class model needs a GPU: with none, the same answers give another approach,
+    and the report lists the machines on which the decision changes."""
+    from pathlib import Path
+
+    import yaml
+
+    from advisor.advice import recommend
+    from advisor.sensitivity import hardware_flips
+
+    answers = yaml.safe_load(
+        (Path(__file__).parents[1] / "examples" / "04_redaction_actes_notariaux_fr.yaml").read_text(encoding="utf-8")
+    )
+    on_gpu = {"gpus": [{"name": "GPU", "vram_gb": 24}], "ram_gb": 64}
+    without = {"gpus": [], "ram_gb": 64}
+    assert recommend(answers, hardware=on_gpu).approach != recommend(answers, hardware=without).approach
+    flips_on_gpu = hardware_flips(answers, on_gpu)
+    assert [f.gpus_gb for f in flips_on_gpu] == [[]]  # only "no GPU" changes it from one 24 GB card
+    text = recommend(answers, hardware=without).to_markdown(lang="en")
+    rows = [line for line in text.split("## A. ")[0].splitlines() if line.startswith("| Hardware (GPUs) |")]
+    assert rows and "| no GPU |" in rows[0], rows
+
+
+def test_hardware_flips_empty_when_hardware_does_not_matter() -> None:
+    answers = {"task_type": "numeric_analytics", "input_nature": "structured"}
+    assert hardware_flips_of(answers) == []
+
+
+def hardware_flips_of(answers: dict) -> list:
+    from advisor.sensitivity import hardware_flips
+
+    return hardware_flips(answers, {"gpus": [{"name": "GPU", "vram_gb": 24}], "ram_gb": 64})
