@@ -124,6 +124,31 @@ class ReportData(BaseModel):
     texts: dict[str, LocalizedText]
 
 
+class GlossaryTerm(BaseModel):
+    """One term of the report and the French word for it (``avoid``: words French teams do not use)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: str
+    fr: str
+    avoid: list[str] = Field(default_factory=list)
+
+
+class Glossary(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    terms: list[GlossaryTerm] = Field(min_length=1)
+
+
+GLOSSARY_FILE = PACKAGE_DIR / "data" / "glossary.yaml"
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> Glossary:
+    """The French terms of the report (data/glossary.yaml), validated once."""
+    return validate(Glossary, read_yaml(GLOSSARY_FILE), file=str(GLOSSARY_FILE))
+
+
 @lru_cache(maxsize=1)
 def load_report_data() -> ReportData:
     """The report's texts and defaults, validated once."""
@@ -426,16 +451,22 @@ class ReportView:
         )
 
     def training_line(self) -> str | None:
+        """Whether training fits; a training approach without a training plan says so (never "fits")."""
         choice = self.choice
         training = getattr(choice, "training", None) if choice is not None else None
         if training is None:
-            return None
+            return self.t("glance.no_training_plan") if self.needs_training_plan() else None
         key = "summary.training.no_fit" if training.fit == "does-not-fit" else "summary.training.fits"
         return self.t(
             key, method=self.t(f"method.{training.method}"),
             total=self.size(self.per_device(training.memory, training.num_gpus)),
             margin=self.size(abs(training.margin_bytes)),
         )
+
+    def needs_training_plan(self) -> bool:
+        """A fine-tuning or RAFT plan whose selection found a model to run but none to train."""
+        choice = self.choice
+        return self.rec.approach in ("fine-tuning", "raft") and choice is not None and choice.training is None
 
     def demand_line(self) -> str | None:
         """Whether the plan meets the stated latency and volume, when the result knows it.
@@ -487,6 +518,8 @@ class ReportView:
             training = choice.training
             if training is not None and training.fit == "does-not-fit":
                 return self.t("risk.training_no_fit")
+            if self.needs_training_plan():
+                return self.t("risk.no_training_plan")
             if getattr(option, "meets_demand", None) is False:
                 return self.t("risk.demand")
             if option.fit == "tight":

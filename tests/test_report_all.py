@@ -86,3 +86,32 @@ def test_cli_report_renders(example: str, profile: str, tmp_path: Path, capsys: 
         assert code == 0, captured.err
         assert out.read_text(encoding="utf-8").startswith("# ")
         assert captured.out.strip()
+
+
+def glance(text: str) -> str:
+    return text.split("\n## 1. ")[0]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("case", CASES)
+def test_one_story(case: str, profile: str) -> None:
+    """The page a lead reads never contradicts the sections behind it."""
+    rec = recommendation(case, profile)
+    en, fr = rendered(case, profile, "en"), rendered(case, profile, "fr")
+    choice = rec.model
+    if rec.approach in ("fine-tuning", "raft") and choice is not None:
+        if choice.training is None:
+            assert "Training: no plan fits this hardware" in glance(en)
+            assert "fits as well" not in glance(en)
+        elif choice.training.fit == "does-not-fit":
+            assert "does not fit" in glance(en)
+    if choice is not None and choice.chosen.fit == "does-not-fit":
+        assert "yes" not in glance(en).split("**Fits:**")[1].split("\n")[0]
+        assert "no new hardware" not in glance(en)
+    # A no-LLM plan may train a small encoder: it never claims to use no language model at all.
+    assert "uses no language model" not in en and "n'utilise pas de modèle de langue" not in fr
+    # A tie is said to be a tie, never a win on points.
+    open_ = [a for a in rec.scores if a != rec.approach and a not in rec.excluded]
+    runner = max(open_, key=lambda a: rec.scores[a], default=None)
+    if rec.decided_by == "scores" and runner is not None and rec.scores[runner] == rec.scores[rec.approach]:
+        assert "tied with" in glance(en) and "à égalité" in glance(fr)

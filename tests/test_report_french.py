@@ -43,6 +43,22 @@ def test_french_report_has_no_english_words_and_french_spacing(case: str, profil
     assert "GiB" not in text and "MiB" not in text
 
 
+def glossary_avoid() -> list[str]:
+    from advisor.report import load_glossary
+
+    words = [word for term in load_glossary().terms for word in term.avoid]
+    assert "test de fumée" in words and "reclasseur" in words
+    return words
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("case", CASES)
+def test_french_report_uses_the_glossary_terms(case: str, profile: str) -> None:
+    text = prose(rendered(case, profile, "fr")).lower()
+    found = [word for word in glossary_avoid() if re.search(rf"\b{re.escape(word)}\b", text)]
+    assert not found, f"terms the glossary says to avoid: {found}"
+
+
 def test_decimal_comma_and_units_in_prose() -> None:
     text = prose(rendered("05_public_product_chatbot", "gpu24", "fr"))
     assert re.search(r"\d,\d Gio", text) and not re.search(r"\d\.\d Gio", text)
