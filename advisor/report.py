@@ -341,6 +341,12 @@ class ReportView:
         """
         return localized_effect(reason.effect, self.t, self.approach, self.technique_name)
 
+    def winner_effect(self, reason: Any) -> str:
+        """What a deciding reason gave the chosen approach, e.g. ``RAG +3`` (the full effect is in appendix A)."""
+        if reason.kind != "score":
+            return self.effect(reason)
+        return f"{self.approach(self.rec.approach)} {signed(_points_for(reason.effect, self.rec.approach))}"
+
     def technique_name(self, technique: str) -> str:
         for item in self.rec.techniques:
             if item.id == technique:
@@ -587,7 +593,7 @@ class ReportView:
             out.append((self.t("next.train"), "train"))
         if not rec.smoke:
             out.append((self.t("next.smoke"), "smoke"))
-        if cmd["transformers"]:
+        if cmd["transformers"] and not cmd["vllm"]:  # vLLM serves and answers the first request itself
             out.append((self.t("next.transformers"), "transformers"))
         if cmd["vllm"]:
             out.append((self.t("next.vllm"), "vllm"))
@@ -598,9 +604,14 @@ class ReportView:
 
     # --- section 3: alternatives and sensitivity ----------------------------------------------
 
-    def alternative_rows(self) -> list[tuple[str, int, str, str]]:
+    def alternative_rows(self) -> list[tuple[str, int, str]]:
+        """(approach, score, why): the why already says ruled out or ranked lower; defensible ones say so."""
         return [
-            (self.approach(a.approach), a.score, self.alternative_status(a), self.loc(a.why))
+            (
+                self.approach(a.approach),
+                a.score,
+                self.t("alt.defensible", why=self.loc(a.why)) if a.defensible else self.loc(a.why),
+            )
             for a in self.rec.alternatives
         ]
 
@@ -908,6 +919,21 @@ class ReportView:
             "prompt": self.test_prompt(),
             "gated": option.gated,
         }
+
+    def curl_request(self) -> str:
+        """A first request to the served model with the use case's own prompt (OpenAI chat API)."""
+        cmd = self.commands()
+        assert cmd is not None
+        training = cmd["training"]
+        model = "adapter" if training is not None and training.method in ("lora", "qlora") else cmd["weights"]
+        body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": cmd["prompt"]}]}
+        if cmd["thinking_off"]:
+            body["chat_template_kwargs"] = {"enable_thinking": False}
+        payload = json.dumps(body, ensure_ascii=False).replace("'", "'\\''")
+        return (
+            "curl http://localhost:8000/v1/chat/completions -H 'Content-Type: application/json' \\\n"
+            f"  -d '{payload}'"
+        )
 
     def thinking_off(self, option: Any) -> bool:
         """Qwen3 hybrids think by default: switched off outside reasoning tasks."""

@@ -8,6 +8,7 @@ base-scores reason) fails here for the plan that triggers it, whatever its appro
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -115,3 +116,17 @@ def test_one_story(case: str, profile: str) -> None:
     runner = max(open_, key=lambda a: rec.scores[a], default=None)
     if rec.decided_by == "scores" and runner is not None and rec.scores[runner] == rec.scores[rec.approach]:
         assert "tied with" in glance(en) and "à égalité" in glance(fr)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("case", CASES)
+def test_next_steps_only_suggest_load_tests_the_smoke_test_runs(case: str, profile: str) -> None:
+    from advisor.smoke import NEEDS_CUDA, STORED_BITS
+
+    text = rendered(case, profile, "en")
+    for quant in re.findall(r"advisor smoke \S+ --quant (\S+)", text):
+        assert quant in STORED_BITS, quant
+        if not PROFILES[profile]["gpus"]:
+            assert quant not in NEEDS_CUDA, quant
+    assert "<awq-repo>" not in text or "AutoAWQ" in text  # a placeholder always says how to find or make one
+    assert "<gguf-repo>" not in text or "convert_hf_to_gguf.py" in text
