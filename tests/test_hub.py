@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from advisor.catalog import load_catalog
-from advisor.catalog.hub import (
+from advisor.cli import main
+from advisor.errors import HubError, InputError
+from advisor.sources.hub import (
     ModelFacts,
     entry_from_facts,
     hub_error,
@@ -24,8 +26,6 @@ from advisor.catalog.hub import (
     read_directory,
     read_hub,
 )
-from advisor.cli import main
-from advisor.errors import HubError, InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hub"
 TOKEN = "hf_" + "Zq8XwT3kLmN5pR7sV9yB2dF4gH6jK1cE"
@@ -551,7 +551,7 @@ def test_quantized_formats_from_config(quantization_config: dict[str, Any] | Non
     ],
 )
 def test_kind(config: dict[str, Any], fields: dict[str, Any], kind: str) -> None:
-    from advisor.catalog.hub import _kind
+    from advisor.sources.hub import _kind
 
     facts = _facts(config, sentence_transformers=fields.pop("library_name", None) == "sentence-transformers",
                    **fields)
@@ -564,7 +564,7 @@ def test_kind(config: dict[str, Any], fields: dict[str, Any], kind: str) -> None
      ("Qwen2.5-7B-Base", ["conversational"], False), ("my-model", ["conversational"], True)],
 )
 def test_instruct(name: str, tags: list[str], instruct: bool) -> None:
-    from advisor.catalog.hub import _instruct
+    from advisor.sources.hub import _instruct
 
     assert _instruct(name, tags) is instruct
 

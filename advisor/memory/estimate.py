@@ -82,8 +82,8 @@ class MemoryEstimate(BaseModel):
 
 
 def hub_config(model_id: str) -> Mapping[str, Any]:
-    """config.json of a Hub repo: read once, then from the cache folder (advisor.catalog.hub)."""
-    from advisor.catalog.hub import read_hub, require_hub_id
+    """config.json of a Hub repo: read once, then from the cache folder (advisor.sources.hub)."""
+    from advisor.sources.hub import read_hub, require_hub_id
 
     return read_hub(require_hub_id(model_id)).config
 
@@ -116,7 +116,7 @@ def architecture_for(model: Any, *, total_params: int | None = None) -> Architec
             return architecture_for(entry)
         if path.suffix == ".json" and path.is_file():
             raise InputError("give the folder holding config.json, not the file", file=text, field="model")
-        from advisor.catalog.hub import hub_architecture  # the Hub hook: config.json + safetensors counts
+        from advisor.sources.hub import hub_architecture  # the Hub hook: config.json + safetensors counts
 
         return hub_architecture(text)
     config = getattr(model, "config", None)

@@ -21,7 +21,7 @@ from advisor.units import format_bytes
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.questionnaire import Answers
 
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
@@ -373,7 +373,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
 
 def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
     """For a CPU plan: the GPU the same model would need, in 16 bits and in 4 bits."""
-    from advisor.hardware import gpu_bytes_needed
+    from advisor.hardware.profile import gpu_bytes_needed
     from advisor.memory import architecture_for, estimate_bytes
     from advisor.quantization import get_quantization
 

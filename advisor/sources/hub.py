@@ -499,11 +499,11 @@ def _read_json(path: Path, repo_id: str) -> dict[str, Any]:
 def hub_error(exc: BaseException, repo_id: str) -> HubReadError | None:
     """One clear, token-free ``HubError`` for a huggingface_hub failure, or None if it is not one.
 
-    The mapping is the smoke test's (:func:`advisor.smoke_child.classify_hub_error`), so
+    The mapping is the smoke test's (:func:`advisor.smoke.child.classify_hub_error`), so
     ``advisor catalog add``, ``advisor estimate`` and ``advisor smoke`` word the same failure the same
     way; a 429 gets its own code here, and a network failure that is not a Hub answer is named too.
     """
-    from advisor.smoke_child import classify_hub_error, scrub_secrets
+    from advisor.smoke.child import classify_hub_error, scrub_secrets
 
     failure = classify_hub_error(exc, repo_id)
     if failure is not None:
