@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
 from advisor.hardware.profile import HardwareProfile
-from advisor.i18n import LocalizedText, join_localized, message, points
+from advisor.i18n import LocalizedText, approach_name, join_localized, message, points
 from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
 from advisor.results import (
     Alternative,
@@ -165,11 +165,6 @@ def _reasons(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[
             )
         )
     return reasons
-
-
-def approach_name(approach: str) -> LocalizedText:
-    """The approach as people call it, in both languages."""
-    return message(f"approach.{approach}")
 
 
 def _alternatives(ev: Evaluation, fallbacks: list[Approach]) -> list[Alternative]:

@@ -165,7 +165,7 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
     monkeypatch.setenv("ADVISOR_USER_CATALOG", str(tmp_path / "user" / "catalog.yaml"))
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     from advisor.catalog import clear_cache
-    from advisor.catalog import hub as hub_module
+    from advisor.sources import hub as hub_module
 
     clear_cache()
     hub_module._ARCHITECTURES.clear()
@@ -386,7 +386,7 @@ def test_estimate_memory_takes_a_hub_id(hub: FakeHub) -> None:
     estimate = advisor.estimate_memory(repo, quantization="bf16", context_tokens=1024)
     assert estimate.total_params == 134_515_008 and estimate.params_source == "safetensors"
     calls = len(hub.calls)
-    from advisor.catalog import hub as hub_module
+    from advisor.sources import hub as hub_module
 
     hub_module._ARCHITECTURES.clear()
     advisor.estimate_memory(repo, quantization="nf4", context_tokens=2048)

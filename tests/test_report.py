@@ -19,9 +19,9 @@ from typing import get_args
 
 import pytest
 
-from advisor.advice import approach_name, recommend
+from advisor.advice import recommend
 from advisor.hardware.profile import GpuInfo, HardwareProfile
-from advisor.i18n import LocalizedText
+from advisor.i18n import LocalizedText, approach_name
 from advisor.questionnaire import choices_of
 from advisor.report.markdown import MEMORY_PARTS, load_report_data, render_markdown, table_cell
 from advisor.results import Alternative, FitLevel, Recommendation, Runtime, TrainingPlan

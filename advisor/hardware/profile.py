@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.datafiles import errors_from_validation
 from advisor.errors import InputError, InputErrors
+from advisor.settings import ENV_GPUS, ENV_HARDWARE, ENV_RAM_GB, ENV_VRAM_GB
 from advisor.units import GIB
 
 MIB = 1024**2
@@ -49,10 +50,6 @@ PROBE_TIMEOUT_S = 10.0
 
 # Environment variables that plan for other hardware without touching the command line; they
 # apply wherever ``resolve_hardware`` runs (``recommend()``, ``advisor recommend``, ``advisor detect``).
-ENV_HARDWARE = "ADVISOR_HARDWARE"  # the hardware= dict as JSON/YAML, or the path of a YAML file
-ENV_VRAM_GB = "ADVISOR_VRAM_GB"
-ENV_GPUS = "ADVISOR_GPUS"
-ENV_RAM_GB = "ADVISOR_RAM_GB"
 
 NvmlStatus = Literal[
     "ok",  # NVML answered (possibly with zero GPUs)

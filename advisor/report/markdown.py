@@ -198,7 +198,7 @@ class ReportView:
         return self.t("value.unknown") if value is None else self.t("value.yes" if value else "value.no")
 
     def approach(self, approach: str) -> str:
-        from advisor.advice import approach_name
+        from advisor.i18n import approach_name
 
         return approach_name(approach).get(self.lang)
 

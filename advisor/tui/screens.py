@@ -278,7 +278,7 @@ class ResultsScreen(AdvisorScreen):
         self.refresh_bindings()
 
     def _tick(self) -> None:
-        if self.advisor.smoke.runner.state == "running":
+        if self.advisor.smoke.state == "running":
             self._redraw_smoke()
 
     def relabel(self, lang: Lang) -> None:
@@ -288,7 +288,7 @@ class ResultsScreen(AdvisorScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show "stop test" only while a test runs."""
         if action == "cancel_smoke":
-            return self.advisor.smoke.runner.state == "running"
+            return self.advisor.smoke.state == "running"
         return True
 
 
