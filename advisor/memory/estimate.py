@@ -497,7 +497,12 @@ def _training_assumptions(
     training: dict[str, str],
     num_gpus: int,
 ) -> list[str]:
-    out = [choice_text(kind, value) for kind, value in training.items()]
+    # Precision and optimizer describe the states of full fine-tuning (LoRA has its own line below);
+    # the loss gets a line with its size at the end.
+    kinds = ("attention", "checkpointing")
+    if mode == "full":
+        kinds = ("precision", "optimizer", *kinds)
+    out = [choice_text(kind, training[kind]) for kind in kinds]
     p = arch.total_params
     eight_bit = training["optimizer"] != "adamw"
     if mode == "full":
@@ -529,8 +534,11 @@ def _training_assumptions(
     if "attention_scores" in fig.details:
         out.append(f"eager attention scores kept for backward: {_gib(fig.details['attention_scores'])}")
     if arch.kind != "encoder":
-        what = "chunked loss" if training["loss"] == "chunked" else f"loss over {arch.vocab_size:,}-entry fp32 logits"
-        out.append(f"{what}: {_gib(fig.details.get('logits_and_loss', 0))}")
+        size = _gib(fig.details.get("logits_and_loss", 0))
+        if training["loss"] == "chunked":
+            out.append(f"{choice_text('loss', 'chunked')}: {size}")
+        else:
+            out.append(f"loss over {arch.vocab_size:,}-entry logits in fp32 for every token ({size})")
     if num_gpus > 1:
         out.append(
             f"ZeRO-3 / FSDP over {num_gpus} GPUs: model states sharded, activations per GPU, "
