@@ -268,11 +268,13 @@ def _fit_search(entry: CatalogEntry, budget: Budget, context: int) -> tuple[Any,
     terminal app re-runs the selection on every keystroke with these unchanged, hence the cache.
     """
     from advisor.memory import architecture_for, estimate_bytes
+    from advisor.memory.core import distinct_gguf_ladder
 
     arch = architecture_for(entry)
     smallest: tuple[Any, int, int] | None = None
+    ladder = distinct_gguf_ladder(arch, _ladder(budget, entry))  # only GGUF files that differ
     for devices in _device_counts(budget):
-        for quant in _ladder(budget, entry):
+        for quant in ladder:
             figures = estimate_bytes(arch, quant, context, 1, "inference", num_gpus=devices, device=budget.device)
             need = figures.per_gpu or figures.total
             if _fit(need, budget.per_device_bytes) != "does-not-fit":
