@@ -63,7 +63,7 @@ def test_the_matrix_covers_every_approach() -> None:
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("case", CASES)
 def test_report_and_summary_render(case: str, profile: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from advisor.summary import print_summary
+    from advisor.report.summary import print_summary
 
     rec = recommendation(case, profile)
     for lang in LANGS:
@@ -121,7 +121,7 @@ def test_one_story(case: str, profile: str) -> None:
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("case", CASES)
 def test_next_steps_only_suggest_load_tests_the_smoke_test_runs(case: str, profile: str) -> None:
-    from advisor.smoke import NEEDS_CUDA, STORED_BITS
+    from advisor.smoke.runner import NEEDS_CUDA, STORED_BITS
 
     text = rendered(case, profile, "en")
     for quant in re.findall(r"advisor smoke \S+ --quant (\S+)", text):

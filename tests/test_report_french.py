@@ -41,10 +41,12 @@ def test_french_report_has_no_english_words_and_french_spacing(case: str, profil
     assert not re.search(r" [:;?!]", text), re.search(r".{30} [:;?!].{10}", text)
     assert not re.search(r"«[^\u00a0\u202f]|[^\u00a0\u202f]»", text)
     assert "GiB" not in text and "MiB" not in text
+    # Every estimator and detection note these plans produce has its French (data/estimator_notes.yaml).
+    assert "non traduite" not in rendered(case, profile, "fr")
 
 
 def glossary_avoid() -> list[str]:
-    from advisor.report import load_glossary
+    from advisor.report.markdown import load_glossary
 
     words = [word for term in load_glossary().terms for word in term.avoid]
     assert "test de fumée" in words and "reclasseur" in words
@@ -70,3 +72,15 @@ def test_typography_rules_apply_outside_code_only() -> None:
     )
     assert french_typography("`a : b` et\n```\nx ; y\n```\n") == "`a : b` et\n```\nx ; y\n```\n"
     assert french_typography("à 10:30, https://x.org") == "à 10:30, https://x.org"
+
+
+def test_notes_translate_numbers_the_french_way() -> None:
+    from advisor.report.notes import french_note
+
+    assert french_note("KV cache in bf16 (2 bytes per element), 65,536 bytes per token per sequence") == (
+        "cache KV en bf16 (2 octets par élément), 65\u202f536 octets par token et par séquence"
+    )
+    assert french_note("loss over 151,936-entry logits in fp32 for every token (8.11 GiB)") == (
+        "perte calculée sur des logits de 151\u202f936 entrées en fp32 pour chaque token (8,1 Gio)"
+    )
+    assert french_note("a note nobody wrote a pattern for") is None

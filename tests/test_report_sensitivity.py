@@ -1,10 +1,10 @@
-"""advisor.sensitivity: the single answers that would change the recommended approach."""
+"""advisor.report.sensitivity: the single answers that would change the recommended approach."""
 
 from __future__ import annotations
 
 from advisor.advice import recommend
+from advisor.report.sensitivity import candidate_values, candidates_for, flips
 from advisor.rules.loader import load_knowledge_base
-from advisor.sensitivity import candidate_values, candidates_for, flips
 from tests.report_cases import CASES, HARDWARE
 
 
@@ -79,7 +79,7 @@ def test_hardware_that_changes_the_decision_is_listed() -> None:
     import yaml
 
     from advisor.advice import recommend
-    from advisor.sensitivity import hardware_flips
+    from advisor.report.sensitivity import hardware_flips
 
     answers = yaml.safe_load(
         (Path(__file__).parents[1] / "examples" / "04_redaction_actes_notariaux_fr.yaml").read_text(encoding="utf-8")
@@ -100,6 +100,6 @@ def test_hardware_flips_empty_when_hardware_does_not_matter() -> None:
 
 
 def hardware_flips_of(answers: dict) -> list:
-    from advisor.sensitivity import hardware_flips
+    from advisor.report.sensitivity import hardware_flips
 
     return hardware_flips(answers, {"gpus": [{"name": "GPU", "vram_gb": 24}], "ram_gb": 64})

@@ -18,7 +18,7 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
     from rich.markup import escape
     from rich.panel import Panel
 
-    from advisor.advice import approach_name
+    from advisor.i18n import approach_name
 
     def t(key: str, **values: Any) -> str:
         return escape(message(key, **values).get(lang))
@@ -71,7 +71,7 @@ def _model_line(rec: Recommendation, lang: Lang) -> str:
 
 
 def _text(key: str, lang: Lang, **values: Any) -> str:
-    from advisor.report import load_report_data
+    from advisor.report.markdown import load_report_data
 
     return load_report_data().texts[key].get(lang).format(**values)
 
@@ -82,8 +82,8 @@ def _colon(lang: Lang) -> str:
 
 def _effect(effect: str, lang: Lang) -> str:
     """The reason's effect in the reader's words, as the report writes it."""
-    from advisor.advice import approach_name
-    from advisor.report import localized_effect
+    from advisor.i18n import approach_name
+    from advisor.report.markdown import localized_effect
 
     return localized_effect(
         effect, lambda key, **v: _text(key, lang, **v), lambda a: approach_name(a).get(lang), lambda t: t

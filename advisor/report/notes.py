@@ -48,10 +48,25 @@ def note_table() -> list[tuple[NotePattern, re.Pattern[str]]]:
     return [(note, re.compile(note.pattern)) for note in table.notes]
 
 
+@lru_cache(maxsize=1)
+def _training_choice_texts() -> dict[str, str]:
+    """English -> French of the training choices the estimator names (its own bilingual data)."""
+    from advisor.memory.training_choices import load_training_choices
+
+    return {c.en: c.fr for values in load_training_choices().values() for c in values.values()}
+
+
 def french_note(note: str) -> str | None:
     """The French of an estimator or detection note, or None when no pattern knows it."""
+    note = note.strip()
+    choices = _training_choice_texts()
+    if note in choices:
+        return choices[note]
+    head, _, size = note.rpartition(": ")
+    if head in choices and _SIZE.fullmatch(size):
+        return f"{choices[head]} : {_french_value('size', size, NotePattern(key='', pattern='', fr=''))}"
     for entry, pattern in note_table():
-        match = pattern.fullmatch(note.strip())
+        match = pattern.fullmatch(note)
         if match is None:
             continue
         values = {k: _french_value(k, v, entry) for k, v in match.groupdict().items() if v is not None}

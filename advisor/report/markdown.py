@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -25,7 +26,7 @@ from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
 from advisor.units import GIB, format_bytes, format_gpu_list, format_number, french_typography
 
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
 
 # Parts of a memory estimate in the order a reader expects them (advisor.memory breakdown keys).
@@ -109,7 +110,7 @@ def _published_repo(option: Any, quant: str) -> str | None:
 
 def _smoke_runs(quant: str, device: str) -> bool:
     """Whether ``advisor smoke`` can load this format from the plain weights on this device."""
-    from advisor.smoke import NEEDS_CUDA, STORED_BITS
+    from advisor.smoke.runner import NEEDS_CUDA, STORED_BITS
 
     return quant in STORED_BITS and not (quant in NEEDS_CUDA and device == "cpu")
 
@@ -253,7 +254,7 @@ class ReportView:
         return self.t("value.unknown") if value is None else self.t("value.yes" if value else "value.no")
 
     def approach(self, approach: str) -> str:
-        from advisor.advice import approach_name
+        from advisor.i18n import approach_name
 
         return approach_name(approach).get(self.lang)
 
@@ -621,13 +622,13 @@ class ReportView:
 
     @cached_property
     def flips(self) -> list[Any]:
-        from advisor.sensitivity import flips
+        from advisor.report.sensitivity import flips
 
         return flips(self.rec.answers, self.rec.hardware, knowledge_base=self.kb)
 
     def flip_rows(self) -> list[tuple[str, str, str, str]]:
         """(question, answer given, answers that flip, approach then), one row per key and outcome."""
-        from advisor.sensitivity import candidates_for
+        from advisor.report.sensitivity import candidates_for
 
         groups: dict[tuple[str, str, str], list[Any]] = {}
         for flip in self.flips:
@@ -648,7 +649,7 @@ class ReportView:
 
     @cached_property
     def hardware_flips(self) -> list[Any]:
-        from advisor.sensitivity import hardware_flips
+        from advisor.report.sensitivity import hardware_flips
 
         return hardware_flips(self.rec.answers, self.rec.hardware, knowledge_base=self.kb)
 
@@ -798,7 +799,7 @@ class ReportView:
             return self.loc(note)
         if self.lang == "en":
             return str(note)
-        from advisor.report_notes import french_note
+        from advisor.report.notes import french_note
 
         french = french_note(str(note))
         return french if french is not None else self.t("note.untranslated", note=str(note))
