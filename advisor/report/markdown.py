@@ -488,7 +488,8 @@ class ReportView:
             return None
         asked = []
         if latency is not None:
-            asked.append(self.answer("latency_requirement", latency))
+            label = self.answer("latency_requirement", latency)
+            asked.append(label[:1].lower() + label[1:])  # a choice label, inside a sentence
         if volume is not None:
             asked.append(self.t("glance.volume", count=self.num(volume)))
         need = ", ".join(asked)
@@ -531,6 +532,8 @@ class ReportView:
                 return self.t("risk.demand")
             if option.fit == "tight":
                 return self.t("risk.tight")
+            if training is not None and training.fit == "tight":
+                return self.t("risk.training_tight")
         elif rec.approach != "no-llm":
             return self.t("risk.no_model")
         if self.is_tie():
@@ -891,6 +894,8 @@ class ReportView:
             vllm_args.append(f"--tensor-parallel-size {tp}")
         if training is not None and training.method in ("lora", "qlora"):
             vllm_args += ["--enable-lora", "--lora-modules adapter=./checkpoints"]
+            if (training.lora_rank or 16) > 16:  # vLLM's --max-lora-rank defaults to 16
+                vllm_args.append(f"--max-lora-rank {training.lora_rank}")
         llama_args = ["llama-server", "-hf", f"{weights}:{gguf_tag}"]
         if context:
             llama_args += ["-c", str(context)]
