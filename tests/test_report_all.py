@@ -116,6 +116,9 @@ def test_one_story(case: str, profile: str) -> None:
     runner = max(open_, key=lambda a: rec.scores[a], default=None)
     if rec.decided_by == "scores" and runner is not None and rec.scores[runner] == rec.scores[rec.approach]:
         assert "tied with" in glance(en) and "à égalité" in glance(fr)
+        from advisor.report.summary import _tied_with
+
+        assert _tied_with(rec) is not None  # the CLI summary says "tied" instead of "highest score"
 
 
 @pytest.mark.parametrize("profile", PROFILES)

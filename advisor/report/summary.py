@@ -29,6 +29,9 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
         if rec.decided_by == "scores"
         else t("summary.decided_by_gate", gate=rec.decided_by)
     )
+    runner = _tied_with(rec)
+    if runner is not None:  # a tie is said to be one, never a win on points
+        decided = escape(_text("glance.tie", lang, runner=approach_name(runner).get(lang)))
     head = f"[bold]{escape(approach_name(rec.approach).get(lang))}[/bold]  ({decided})"
     model_line = _model_line(rec, lang)
     console.print(Panel(head + (f"\n{model_line}" if model_line else ""), title=t("summary.approach")))
@@ -74,6 +77,15 @@ def _text(key: str, lang: Lang, **values: Any) -> str:
     from advisor.report.markdown import load_report_data
 
     return load_report_data().texts[key].get(lang).format(**values)
+
+
+def _tied_with(rec: Recommendation) -> str | None:
+    """The approach that scored the same as the chosen one, when scores decided and tied."""
+    if rec.decided_by != "scores":
+        return None
+    others = [a for a in rec.scores if a != rec.approach and a not in rec.excluded]
+    tied = [a for a in others if rec.scores[a] == rec.scores[rec.approach]]
+    return tied[0] if tied else None
 
 
 def _colon(lang: Lang) -> str:
