@@ -36,7 +36,11 @@ METAL_RUNTIME_RESERVE_BYTES = 512 * MIB
 # accelerate's get_balanced_memory keeps 10 % on one GPU; transformers' bitsandbytes quantizers
 # multiply max_memory by 0.90; vLLM's historical gpu_memory_utilization is 0.9.
 GPU_HEADROOM_FRACTION = 0.10
-# Share of RAM a CPU plan may take: llmfit falls back to 80 % of total RAM when available is unknown.
+# Share of RAM a CPU plan may take: the other 20 % is the documented reserve for the operating
+# system, the serving process and the team's usual programs (llmfit falls back to 80 % of total RAM
+# when available memory is unknown). Plans count on this share of the total (or of a container's
+# limit), never on what happens to be free at the second of detection: the same machine gets the
+# same plan from run to run, and what is free now is reported as a note.
 RAM_USABLE_FRACTION = 0.80
 # How long one driver probe (NVML, amdsmi, rocm-smi, sysctl) may take before detection gives up on
 # it. A healthy NVML answers in milliseconds; the slow legitimate case is nvmlInit on a multi-GPU
@@ -79,9 +83,13 @@ GpuProblem = Literal[
 ]
 
 
-def usable_gpu_bytes(free_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
-    """What a model may take on one device with ``free_bytes`` free: (free - reserve) x (1 - headroom)."""
-    return int(max(0, free_bytes - reserve_bytes) * (1 - GPU_HEADROOM_FRACTION))
+def usable_gpu_bytes(memory_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
+    """What a model may take on one device of ``memory_bytes``: (memory - reserve) x (1 - headroom).
+
+    Detection passes the device's memory (minus what the driver keeps), not what is free this
+    second, so that a plan does not change when another program briefly holds memory.
+    """
+    return int(max(0, memory_bytes - reserve_bytes) * (1 - GPU_HEADROOM_FRACTION))
 
 
 def gpu_bytes_needed(usable_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
@@ -90,10 +98,23 @@ def gpu_bytes_needed(usable_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE
     return int(usable_bytes / (1 - GPU_HEADROOM_FRACTION)) + reserve_bytes
 
 
-def usable_ram_bytes(ram_bytes: int, available_bytes: int | None = None) -> int:
-    """RAM a CPU plan may take: what is available now, never more than the usable share of the total."""
-    ceiling = int(ram_bytes * RAM_USABLE_FRACTION)
-    return ceiling if available_bytes is None else max(0, min(available_bytes, ceiling))
+def usable_ram_bytes(ram_bytes: int) -> int:
+    """RAM a CPU plan may take: the usable share of the total (or container limit), never this
+    second's free memory, which moves with every other program (see RAM_USABLE_FRACTION)."""
+    return int(ram_bytes * RAM_USABLE_FRACTION)
+
+
+def busy_note(device: str, free_bytes: int | None, usable_bytes: int) -> str | None:
+    """A note when less is free now than a plan counts on: other programs hold the difference."""
+    if free_bytes is None or free_bytes >= usable_bytes:
+        return None
+    from advisor.units import format_bytes
+
+    return (
+        f"{device}: {format_bytes(free_bytes, 'en')} free now, less than the {format_bytes(usable_bytes, 'en')} "
+        "the plan counts on: other programs hold the rest; free it before running the model "
+        "(plans are sized on the machine, not on this moment)."
+    )
 
 
 class GpuInfo(BaseModel):
@@ -108,7 +129,9 @@ class GpuInfo(BaseModel):
     total_bytes: int = Field(ge=0, description="Memory the device has.")
     free_bytes: int | None = Field(None, ge=0, description="Memory free when detected; None if unknown.")
     reserved_bytes: int | None = Field(None, ge=0, description="Memory the driver keeps (NVML v2).")
-    usable_bytes: int = Field(ge=0, description="Memory a model may take: free minus reserve, minus headroom.")
+    usable_bytes: int = Field(
+        ge=0, description="Memory a model may take: the device's memory minus reserves and headroom (not free now)."
+    )
     compute_capability: str | None = Field(None, description="e.g. '9.0'; bitsandbytes and fp8 need recent ones.")
     memory_bandwidth_gbps: float | None = Field(None, description="Memory bandwidth, GB/s, for speed estimates.")
     unified_memory: bool = Field(
@@ -131,7 +154,7 @@ class HardwareProfile(BaseModel):
     gpus: list[GpuInfo] = Field(default_factory=list, description="Accelerators, usable or not.")
     ram_bytes: int = Field(0, ge=0, description="System RAM (clamped by a container limit).")
     available_ram_bytes: int | None = Field(None, ge=0, description="RAM free when detected; None if not detected.")
-    usable_ram_bytes: int = Field(0, ge=0, description="RAM a CPU plan may take.")
+    usable_ram_bytes: int = Field(0, ge=0, description="RAM a CPU plan may take: a share of the total, not free now.")
     source: Literal["detected", "override", "mixed"] = Field(
         "detected", description="Whether figures were detected, given by the user, or both."
     )
@@ -178,9 +201,12 @@ def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfil
     profile = HardwareProfile(
         ram_bytes=ram.total_bytes,
         available_ram_bytes=ram.available_bytes,
-        usable_ram_bytes=usable_ram_bytes(ram.total_bytes, ram.available_bytes),
+        usable_ram_bytes=usable_ram_bytes(ram.total_bytes),
         notes=list(ram.notes),
     )
+    ram_note = busy_note("RAM", ram.available_bytes, profile.usable_ram_bytes)
+    if ram_note:
+        profile.notes.append(ram_note)
     if not gpus:
         return profile
     from advisor import hardware_nvidia
@@ -198,6 +224,11 @@ def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfil
             notes += more
         profile.gpus = found
         profile.notes.extend(notes)
+    for gpu in profile.usable_gpus:
+        if not gpu.unified_memory:  # unified memory is the RAM, already said
+            gpu_note = busy_note(f"GPU {gpu.index}", gpu.free_bytes, gpu.usable_bytes)
+            if gpu_note:
+                profile.notes.append(gpu_note)
     if not profile.gpus:
         profile.notes.append("GPU: no GPU detected: plans use the CPU and RAM (--vram/--gpus plan for a GPU).")
     elif not profile.usable_gpus:
