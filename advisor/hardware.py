@@ -301,7 +301,15 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     raw = env.get(ENV_HARDWARE, "").strip()
     if raw:
         parsed = parse_yaml(raw, f"${ENV_HARDWARE}")
-        if isinstance(parsed, str) and os.path.isfile(parsed):
+        if isinstance(parsed, str):
+            if not os.path.isfile(parsed):
+                shown = parsed if len(parsed) <= 80 else parsed[:77] + "..."
+                raise InputError(
+                    f"no such file: {shown!r}" if not os.path.exists(parsed) else f"not a file: {shown!r}",
+                    entry=f"${ENV_HARDWARE}",
+                    hint="give the path of a YAML file, or the mapping itself, e.g. "
+                    'ADVISOR_HARDWARE=\'{"gpus": [{"name": "A100", "vram_gb": 80}], "ram_gb": 256}\'',
+                )
             parsed = read_yaml(parsed)
         if not isinstance(parsed, dict):
             raise InputError(
@@ -427,9 +435,25 @@ class HardwareOverride(BaseModel):
 
 def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:
     try:
-        return HardwareOverride.model_validate(data)
+        override = HardwareOverride.model_validate(data)
     except ValidationError as exc:
         raise InputErrors(errors_from_validation(exc, HardwareOverride, file=None, entry=entry)) from None
+    problem = override_contradiction(override.vram_gb, override.gpu_count, gpus_listed=override.gpus is not None)
+    if problem:
+        raise InputError(problem, entry=entry, field="gpu_count")
+    return override
+
+
+def override_contradiction(vram_gb: float | None, gpu_count: int | None, *, gpus_listed: bool = False) -> str | None:
+    """Why these GPU figures cannot describe one machine, or None: a plan is never guessed from
+    a contradiction (``--gpus 0 --vram 24`` could mean a CPU plan or a 24 GiB GPU)."""
+    if gpus_listed and (vram_gb is not None or gpu_count is not None):
+        return "a list of GPUs and vram_gb/gpu_count both describe the GPUs: give one or the other"
+    if gpu_count == 0 and vram_gb:
+        return f"0 GPUs and {vram_gb:g} GiB per GPU contradict each other: drop one (0 GPUs plans for the CPU)"
+    if vram_gb == 0 and gpu_count:
+        return f"{gpu_count} GPU(s) of 0 GiB contradict each other: drop one (0 GiB plans for the CPU)"
+    return None
 
 
 def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = None) -> HardwareProfile:

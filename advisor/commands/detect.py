@@ -15,6 +15,7 @@ from advisor.commands import SHORT_HELP
 from advisor.commands.hardware_options import hardware_options, override_from_options
 from advisor.errors import ExitCode
 from advisor.output import note, print_json
+from advisor.units import format_bytes
 
 if TYPE_CHECKING:
     from advisor.hardware import GpuInfo, HardwareProfile
@@ -101,7 +102,7 @@ def _title(profile: HardwareProfile) -> str:
 
 
 def _size(value: int | None) -> str:
-    return "?" if value is None else f"{value / 1024**3:.1f} GiB"
+    return "?" if value is None else format_bytes(value, "en")
 
 
 def _details(gpu: GpuInfo) -> str:

@@ -40,6 +40,11 @@ def override_from_options(
     vram_gb: float | None = None, gpu_count: int | None = None, ram_gb: float | None = None
 ) -> dict[str, Any] | None:
     """The ``hardware=`` override dict for these option values, or None to detect."""
+    from advisor.hardware import override_contradiction
+
+    problem = override_contradiction(vram_gb, gpu_count)
+    if problem:
+        raise click.UsageError(problem.replace("vram_gb", "--vram").replace("gpu_count", "--gpus"))
     override = {
         k: v for k, v in {"vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb}.items() if v is not None
     }
