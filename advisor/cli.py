@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "detect": "advisor.commands.detect:detect",
     "catalog": "advisor.commands.catalog:catalog",
     "smoke": "advisor.commands.smoke:smoke",
+    "questions": "advisor.commands.questions:questions",
+    "init": "advisor.commands.questions:init",
 }
 
 EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
@@ -106,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return int(ExitCode.INTERRUPT)
+    except SystemExit:
+        # click answers a closed stdout (EPIPE) itself, even outside standalone mode: it wraps
+        # sys.stdout in a wrapper that swallows the final flush and exits 1. That is the same quiet
+        # case as below, not a failure.
+        if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            _silence_stdout()
+            return int(ExitCode.OK)
+        raise
     except BrokenPipeError:
         # stdout closed early (`advisor recommend x | head -1`): the reader has what it wanted, so
         # exit 0 without a message, as ripgrep does. stdout is pointed at /dev/null so that the

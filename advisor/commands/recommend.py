@@ -51,6 +51,11 @@ def recommend(
             )
     else:
         rec = run(answers_file, hardware=override_from_options(**hardware))
+    if not rec.answers.answered():
+        note(
+            f"advisor: warning: {answers_file} answers no question: every rule that needs an answer is left "
+            f"unevaluated (`advisor questions` lists the keys; `advisor init FILE` writes a template)"
+        )
     # The result goes out first: a report that cannot be written must not cost the summary.
     if as_json:
         print_json(rec)
