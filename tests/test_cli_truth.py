@@ -340,3 +340,16 @@ def test_readme_lists_every_key_and_no_design_file() -> None:
     for key in QUESTION_KEYS:
         assert f"| `{key}` |" in readme
     assert questions_text("en").count("\n\n") >= len(QUESTION_KEYS) - 1
+
+
+def test_detect_collapses_identical_gpus_into_one_row(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "ADVISOR_HARDWARE",
+        '{"gpus": [{"name": "A100", "vram_gb": 80}, {"name": "A100", "vram_gb": 80}, {"name": "L4", "vram_gb": 24}],'
+        ' "ram_gb": 256}',
+    )
+    code, out, _ = run(capsys, "detect")
+    assert code == ExitCode.OK
+    assert "GPU 0-1: 2 × A100" in out and "GPU 2: L4" in out and out.count("A100") == 1
