@@ -8,7 +8,7 @@ from typing import Any
 from advisor.i18n import Lang, message
 from advisor.output import stdout_console
 from advisor.recommendation import Recommendation
-from advisor.units import format_bytes, format_gpu_list
+from advisor.units import NNBSP, format_bytes, format_gpu_list
 
 MAX_FOLLOW_UPS = 5
 
@@ -24,6 +24,7 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
         return escape(message(key, **values).get(lang))
 
     console = stdout_console()
+    c = _colon(lang)
     decided = (
         t("summary.decided_by_scores")
         if rec.decided_by == "scores"
@@ -42,26 +43,26 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
             console.print(f"  • [yellow]{escape(text)}[/yellow]")
     console.print(f"[bold]{t('summary.why')}[/bold]")
     for reason in rec.reasons:
-        console.print(f"  • [cyan]{reason.id}[/cyan] ({escape(reason.effect)}): {escape(reason.text.get(lang))}")
+        console.print(f"  • [cyan]{reason.id}[/cyan] ({escape(reason.effect)}){c}{escape(reason.text.get(lang))}")
     console.print(f"[bold]{t('summary.alternatives')}[/bold]")
     for alt in rec.alternatives:
         flag = f" [green]{t('summary.defensible')}[/green]" if alt.defensible else ""
-        console.print(f"  • {escape(approach_name(alt.approach).get(lang))}{flag}: {escape(alt.why.get(lang))}")
+        console.print(f"  • {escape(approach_name(alt.approach).get(lang))}{flag}{c}{escape(alt.why.get(lang))}")
     if rec.techniques:
         console.print(f"[bold]{t('summary.plan')}[/bold]")
         for technique in rec.techniques:
-            console.print(f"  • [bold]{escape(technique.name.get(lang))}[/bold]: {escape(technique.text.get(lang))}")
+            console.print(f"  • [bold]{escape(technique.name.get(lang))}[/bold]{c}{escape(technique.text.get(lang))}")
     if rec.follow_up_questions:
         console.print(f"[bold]{t('summary.follow_ups')}[/bold]")
         for question in rec.follow_up_questions[:MAX_FOLLOW_UPS]:
-            could = "; ".join(c.get(lang) for c in question.could[:2])
+            could = _semicolon(lang).join(text.get(lang) for text in question.could[:2])
             console.print(
-                f"  • [yellow]{question.key}[/yellow]: {escape(question.question.get(lang))} ({escape(could)})"
+                f"  • [yellow]{question.key}[/yellow]{c}{escape(question.question.get(lang))} ({escape(could)})"
             )
         hidden = len(rec.follow_up_questions) - MAX_FOLLOW_UPS
         if hidden > 0:
             console.print("  " + t("summary.more", count=hidden))
-    console.print(f"[bold]{t('summary.hardware')}[/bold]: {escape(_hardware_line(rec, lang))}")
+    console.print(f"[bold]{t('summary.hardware')}[/bold]{c}{escape(_hardware_line(rec, lang))}")
 
 
 def _model_line(rec: Recommendation, lang: Lang) -> str:
@@ -86,10 +87,10 @@ def _model_line(rec: Recommendation, lang: Lang) -> str:
     label = message("summary.model").get(lang)
     if fit in ("comfortable", "tight") and need is not None:
         detail = escape(message(f"summary.fit.{fit}", **values).get(lang))
-        return f"{label}: [bold]{escape(name)}[/bold] ({detail})"
+        return f"{label}{_colon(lang)}[bold]{escape(name)}[/bold] ({detail})"
     memory = getattr(rec.memory, "total_bytes", None)
     size = f", {format_bytes(memory, lang)}" if memory else ""
-    return f"{label}: [bold]{escape(name)}[/bold] ({escape(rec.quantization or '')}{size})"
+    return f"{label}{_colon(lang)}[bold]{escape(name)}[/bold] ({escape(rec.quantization or '')}{size})"
 
 
 def _hardware_line(rec: Recommendation, lang: Lang) -> str:
@@ -103,5 +104,14 @@ def _hardware_line(rec: Recommendation, lang: Lang) -> str:
     else:
         text = message("summary.no_gpu").get(lang)
     if hw.ram_bytes:
-        text += f"; RAM {format_bytes(hw.ram_bytes, lang)}"
-    return text + f" ({hw.source})"
+        text += f"{_semicolon(lang)}RAM {format_bytes(hw.ram_bytes, lang)}"
+    return text + f" ({message(f'summary.source.{hw.source}').get(lang)})"
+
+
+def _colon(lang: Lang) -> str:
+    """``: `` in English; French puts a narrow no-break space before the colon."""
+    return f"{NNBSP}: " if lang == "fr" else ": "
+
+
+def _semicolon(lang: Lang) -> str:
+    return f"{NNBSP}; " if lang == "fr" else "; "
