@@ -51,6 +51,12 @@ RAM_USABLE_FRACTION = 0.80
 # interactive when it happens.
 PROBE_TIMEOUT_S = 10.0
 
+# Bounds of a hardware override: generous (a 1024-GPU cluster, 4 TiB per device, 1 PiB of RAM), so
+# only a typo or a unit mistake is refused; the --vram/--gpus/--ram options use the same ones.
+MAX_GPUS = 1024
+MAX_VRAM_GB = 4096
+MAX_RAM_GB = 1 << 20
+
 # Environment variables that plan for other hardware without touching the command line; they
 # apply wherever ``resolve_hardware`` runs (``recommend()``, ``advisor recommend``, ``advisor detect``).
 ENV_HARDWARE = "ADVISOR_HARDWARE"  # the hardware= dict as JSON/YAML, or the path of a YAML file
@@ -428,9 +434,9 @@ class HardwareOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     gpus: list[_GpuOverride] | None = None
-    vram_gb: float | None = Field(None, ge=0, le=4096)
-    gpu_count: int | None = Field(None, ge=0, le=1024)
-    ram_gb: float | None = Field(None, gt=0, le=1 << 20)
+    vram_gb: float | None = Field(None, ge=0, le=MAX_VRAM_GB)
+    gpu_count: int | None = Field(None, ge=0, le=MAX_GPUS)
+    ram_gb: float | None = Field(None, gt=0, le=MAX_RAM_GB)
 
 
 def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:

@@ -353,3 +353,21 @@ def test_detect_collapses_identical_gpus_into_one_row(
     code, out, _ = run(capsys, "detect")
     assert code == ExitCode.OK
     assert "GPU 0-1: 2 × A100" in out and "GPU 2: L4" in out and out.count("A100") == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "ok", "too_big"),
+    [
+        ("--gpus", str(hardware.MAX_GPUS), str(hardware.MAX_GPUS + 1)),
+        ("--vram", "4096", "4097"),
+        ("--ram", "1048576", "1048577"),
+    ],
+)
+def test_hardware_option_bounds_are_command_line_errors(
+    capsys: pytest.CaptureFixture[str], option: str, ok: str, too_big: str
+) -> None:
+    extra = ["--vram", "80"] if option == "--gpus" else ["--gpus", "1"] if option == "--vram" else ["--gpus", "0"]
+    code, _, err = run(capsys, "detect", "--json", option, too_big, *extra)
+    assert code == ExitCode.USAGE and option in err
+    code, _, err = run(capsys, "detect", "--json", option, ok, *extra, *([] if option == "--ram" else ["--ram", "8"]))
+    assert code == ExitCode.OK, err

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from advisor.hardware import MAX_GPUS, MAX_RAM_GB, MAX_VRAM_GB
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -19,17 +21,21 @@ def hardware_options(function: F) -> F:
     function = click.option(
         "--ram",
         "ram_gb",
-        type=click.FloatRange(min=0, min_open=True),
+        type=click.FloatRange(min=0, min_open=True, max=MAX_RAM_GB),
         default=None,
         help="Plan for this much RAM, in GiB.",
     )(function)
     function = click.option(
-        "--gpus", "gpu_count", type=click.IntRange(min=0), default=None, help="Plan for this many GPUs (0 = CPU only)."
+        "--gpus",
+        "gpu_count",
+        type=click.IntRange(min=0, max=MAX_GPUS),
+        default=None,
+        help="Plan for this many GPUs (0 = CPU only).",
     )(function)
     function = click.option(
         "--vram",
         "vram_gb",
-        type=click.FloatRange(min=0),
+        type=click.FloatRange(min=0, max=MAX_VRAM_GB),
         default=None,
         help="Plan for GPUs with this much memory each, in GiB (24 for an RTX 4090).",
     )(function)
