@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
 from advisor.i18n import Lang, LocalizedText, points
-from advisor.recommendation import Recommendation
+from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
 from advisor.units import GIB, format_bytes, format_number
 

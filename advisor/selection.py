@@ -16,14 +16,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from advisor.i18n import LocalizedText, message
-from advisor.plan import FitLevel, ModelChoice, ModelOption, TrainingPlan
+from advisor.results import FitLevel, ModelChoice, ModelOption, TrainingPlan
 from advisor.units import format_bytes, format_tokens
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
     from advisor.hardware import HardwareProfile
     from advisor.questionnaire import Answers
-    from advisor.recommendation import Recommendation
 
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
 DEFAULT_CONTEXT_TOKENS = 4096
@@ -80,22 +79,26 @@ class Budget:
     bandwidth_gbps: float
 
 
-def apply_selection(rec: Recommendation) -> None:
-    """Fill ``rec.model``, ``rec.quantization`` and ``rec.memory`` for its approach and hardware."""
+@dataclass(frozen=True)
+class Selection:
+    """What selection hands back to the recommendation: the plan, or why there is none."""
+
+    choice: ModelChoice | None
+    note: LocalizedText | None
+    catalog_version: str
+
+
+def select_for_approach(answers: Answers, hardware: HardwareProfile, approach: str) -> Selection:
+    """The model plan for this approach and hardware, from the catalog in use (built-in + user)."""
     from advisor.catalog import load_catalog
 
     catalog = load_catalog()
-    rec.versions.catalog = catalog.version
-    if rec.approach == "no-llm":
-        rec.selection_note = message("selection.no_llm")
-        return
-    choice = select_models(rec.answers, rec.hardware, rec.approach, catalog.entries)
+    if approach == "no-llm":
+        return Selection(None, message("selection.no_llm"), catalog.version)
+    choice = select_models(answers, hardware, approach, catalog.entries)
     if choice is None:
-        rec.selection_note = message("selection.no_candidate")
-        return
-    rec.model = choice
-    rec.quantization = choice.chosen.quantization
-    rec.memory = choice.chosen.memory
+        return Selection(None, message("selection.no_candidate"), catalog.version)
+    return Selection(choice, None, catalog.version)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 from advisor.i18n import Lang, message
 from advisor.output import stdout_console
-from advisor.recommendation import Recommendation
+from advisor.results import Recommendation
 from advisor.units import NNBSP, format_bytes, format_gpu_list
 
 MAX_FOLLOW_UPS = 5

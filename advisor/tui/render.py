@@ -22,7 +22,7 @@ from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
     from advisor.hardware import HardwareProfile
-    from advisor.recommendation import Recommendation
+    from advisor.results import Recommendation
 
 BAR_WIDTH = 28
 """Cells of a memory bar: fits next to an 18-cell label and a size within 80 columns."""
