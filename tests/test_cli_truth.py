@@ -371,3 +371,16 @@ def test_hardware_option_bounds_are_command_line_errors(
     assert code == ExitCode.USAGE and option in err
     code, _, err = run(capsys, "detect", "--json", option, ok, *extra, *([] if option == "--ram" else ["--ram", "8"]))
     assert code == ExitCode.OK, err
+
+
+def test_estimate_of_a_tiny_model_writes_its_count_and_context_limit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.tiny_models import write_config
+
+    folder = write_config(tmp_path / "tiny")
+    code, out, err = run(capsys, "estimate", str(folder), "--context", "256")
+    assert code == ExitCode.OK and "beyond" not in err
+    assert re.search(r"\b\d+(\.\d)?K parameters", out) and "0.00B" not in out and "0M" not in out
+    code, _, err = run(capsys, "estimate", str(folder), "--context", "257")
+    assert code == ExitCode.OK and "reads (256 tokens)" in err
