@@ -46,9 +46,9 @@ _WORDS = {
         "at_most": "au plus {n}",
         "example": "p. ex.",
         "template_head": (
-            "Réponses pour llm-advisor : remplissez ce que vous savez, laissez le reste vide (une réponse\n"
-            "vide vaut « inconnu », jamais « non »). Puis : advisor recommend {file}\n"
-            "Chaque clé, ses valeurs permises et son aide : advisor questions --lang fr"
+            "Réponses pour llm-advisor\u202f: remplissez ce que vous savez, laissez le reste vide (une réponse\n"
+            "vide vaut «\u00a0inconnu\u00a0», jamais «\u00a0non\u00a0»). Puis\u202f: advisor recommend {file}\n"
+            "Chaque clé, ses valeurs permises et son aide\u202f: advisor questions --lang fr"
         ),
         "languages_hint": "codes ISO 639",
         "licences_hint": "identifiants de licence comme les écrit le Hub",

@@ -63,6 +63,8 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
         if hidden > 0:
             console.print("  " + t("summary.more", count=hidden))
     console.print(f"[bold]{t('summary.hardware')}[/bold]{c}{escape(_hardware_line(rec, lang))}")
+    for line in _busy_lines(rec, lang):
+        console.print(f"  • [yellow]{escape(line)}[/yellow]")
 
 
 def _model_line(rec: Recommendation, lang: Lang) -> str:
@@ -106,6 +108,27 @@ def _hardware_line(rec: Recommendation, lang: Lang) -> str:
     if hw.ram_bytes:
         text += f"{_semicolon(lang)}RAM {format_bytes(hw.ram_bytes, lang)}"
     return text + f" ({message(f'summary.source.{hw.source}').get(lang)})"
+
+
+def _busy_lines(rec: Recommendation, lang: Lang) -> list[str]:
+    """Devices with less free now than the plan counts on (plans are sized on the machine, so the
+    difference is said, not planned around)."""
+    hw = rec.hardware
+    lines = []
+    if hw.available_ram_bytes is not None and hw.available_ram_bytes < hw.usable_ram_bytes:
+        lines.append(
+            message(
+                "summary.busy",
+                device="RAM",
+                free=format_bytes(hw.available_ram_bytes, lang),
+                usable=format_bytes(hw.usable_ram_bytes, lang),
+            ).get(lang)
+        )
+    for gpu in hw.usable_gpus:
+        if gpu.free_bytes is not None and gpu.free_bytes < gpu.usable_bytes and not gpu.unified_memory:
+            free, usable = format_bytes(gpu.free_bytes, lang), format_bytes(gpu.usable_bytes, lang)
+            lines.append(message("summary.busy", device=f"GPU {gpu.index}", free=free, usable=usable).get(lang))
+    return lines
 
 
 def _colon(lang: Lang) -> str:

@@ -384,3 +384,17 @@ def test_estimate_of_a_tiny_model_writes_its_count_and_context_limit(
     assert re.search(r"\b\d+(\.\d)?K parameters", out) and "0.00B" not in out and "0M" not in out
     code, _, err = run(capsys, "estimate", str(folder), "--context", "257")
     assert code == ExitCode.OK and "reads (256 tokens)" in err
+
+
+def test_the_summary_says_when_less_is_free_now_than_planned(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.advice import recommend
+    from advisor.summary import _busy_lines
+
+    for available, said in ((4 * GIB, True), (30 * GIB, False)):
+        monkeypatch.setattr(hardware_other, "detect_ram", lambda a=available: hardware_other.RamInfo(32 * GIB, a))
+        rec = recommend(RH, hardware={"gpus": []})
+        assert rec.hardware.usable_ram_bytes == usable_ram_bytes(32 * GIB)
+        lines = _busy_lines(rec, "fr")
+        assert bool(lines) == said
+        if said:
+            assert lines[0].startswith("RAM\u202f: 4,0 Gio libres en ce moment")
