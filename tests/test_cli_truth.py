@@ -398,3 +398,21 @@ def test_the_summary_says_when_less_is_free_now_than_planned(monkeypatch: pytest
         assert bool(lines) == said
         if said:
             assert lines[0].startswith("RAM\u202f: 4,0 Gio libres en ce moment")
+
+
+@pytest.mark.parametrize(("free_gib", "said"), [(40, True), (79, False)])
+def test_a_busy_gpu_keeps_its_plan_and_gets_a_note(monkeypatch: pytest.MonkeyPatch, free_gib: int, said: bool) -> None:
+    from advisor import hardware_nvidia
+    from advisor.hardware import GpuInfo, usable_gpu_bytes
+
+    usable = usable_gpu_bytes(80 * GIB)
+    gpu = GpuInfo(name="A100", total_bytes=80 * GIB, free_bytes=free_gib * GIB, usable_bytes=usable)
+    monkeypatch.setattr(hardware_other, "detect_ram", lambda: hardware_other.RamInfo(64 * GIB, 60 * GIB))
+    monkeypatch.setattr(
+        hardware_nvidia,
+        "detect_nvidia",
+        lambda ram, timeout_s: hardware_nvidia.NvidiaResult(status="ok", gpus=[gpu], physical_count=1),
+    )
+    profile = hardware._detect(gpus=True)
+    assert profile.gpus[0].usable_bytes == usable
+    assert any(n.startswith("GPU 0: ") and "free now" in n for n in profile.notes) == said
