@@ -17,13 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from advisor import hardware, hardware_other
 from advisor.cli import main
 from advisor.commands.rules import rule_counts
 from advisor.errors import EXIT_CODE_MEANINGS, ExitCode
-from advisor.hardware import GIB, busy_note, usable_ram_bytes
+from advisor.hardware import other as hardware_other
+from advisor.hardware import profile as hardware
+from advisor.hardware.profile import busy_note, usable_ram_bytes
 from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
 from advisor.questions_doc import answers_template, questions_text, readme_sections
+from advisor.units import GIB
 
 ROOT = Path(__file__).resolve().parent.parent
 RH = str(ROOT / "examples" / "03_assistant_rh_fr.yaml")
@@ -200,8 +202,8 @@ def test_estimate_warns_past_the_model_context(capsys: pytest.CaptureFixture[str
 def test_smoke_test_verdict_and_reason_in_the_summary(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import advisor.smoke
-    from advisor.smoke import SmokeError, SmokeResult
+    import advisor.smoke.runner
+    from advisor.results import SmokeError, SmokeResult
 
     def refused(model: str, **kwargs: object) -> SmokeResult:
         return SmokeResult(
@@ -212,7 +214,7 @@ def test_smoke_test_verdict_and_reason_in_the_summary(
                              hint='pip install "llm-advisor[smoke]"'),
         )  # fmt: skip
 
-    monkeypatch.setattr(advisor.smoke, "smoke_test", refused)
+    monkeypatch.setattr(advisor.smoke.runner, "smoke_test", refused)
     code, out, _ = run(capsys, "recommend", RH, "--vram", "24", "--smoke-test")
     assert code == ExitCode.SMOKE_FAILED
     assert "Smoke test" in out and "could-not-run" in out and "torch is not installed" in out
@@ -388,7 +390,7 @@ def test_estimate_of_a_tiny_model_writes_its_count_and_context_limit(
 
 def test_the_summary_says_when_less_is_free_now_than_planned(monkeypatch: pytest.MonkeyPatch) -> None:
     from advisor.advice import recommend
-    from advisor.summary import _busy_lines
+    from advisor.report.summary import _busy_lines
 
     for available, said in ((4 * GIB, True), (30 * GIB, False)):
         monkeypatch.setattr(hardware_other, "detect_ram", lambda a=available: hardware_other.RamInfo(32 * GIB, a))
@@ -402,8 +404,8 @@ def test_the_summary_says_when_less_is_free_now_than_planned(monkeypatch: pytest
 
 @pytest.mark.parametrize(("free_gib", "said"), [(40, True), (79, False)])
 def test_a_busy_gpu_keeps_its_plan_and_gets_a_note(monkeypatch: pytest.MonkeyPatch, free_gib: int, said: bool) -> None:
-    from advisor import hardware_nvidia
-    from advisor.hardware import GpuInfo, usable_gpu_bytes
+    from advisor.hardware import nvidia as hardware_nvidia
+    from advisor.hardware.profile import GpuInfo, usable_gpu_bytes
 
     usable = usable_gpu_bytes(80 * GIB)
     gpu = GpuInfo(name="A100", total_bytes=80 * GIB, free_bytes=free_gib * GIB, usable_bytes=usable)

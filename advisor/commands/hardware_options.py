@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from advisor.hardware import MAX_GPUS, MAX_RAM_GB, MAX_VRAM_GB
+from advisor.hardware.profile import MAX_GPUS, MAX_RAM_GB, MAX_VRAM_GB
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +46,7 @@ def override_from_options(
     vram_gb: float | None = None, gpu_count: int | None = None, ram_gb: float | None = None
 ) -> dict[str, Any] | None:
     """The ``hardware=`` override dict for these option values, or None to detect."""
-    from advisor.hardware import override_contradiction
+    from advisor.hardware.profile import override_contradiction
 
     problem = override_contradiction(vram_gb, gpu_count)
     if problem:
