@@ -13,7 +13,7 @@ import pytest
 
 import advisor
 from advisor.errors import AdvisorError, InputError
-from advisor.memory import architecture_for, build_architecture, estimate_bytes, estimate_memory
+from advisor.memory import build_architecture, estimate_bytes
 from advisor.memory.config_keys import Config
 from advisor.quantization import (
     get_quantization,
@@ -22,6 +22,8 @@ from advisor.quantization import (
     quantization_names,
     role_bits,
 )
+from advisor.sources.models import estimate_memory
+from advisor.sources.models import resolve_architecture as architecture_for
 from tests.memory_configs import (
     DEEPSEEK_V2_LITE,
     DISTILBERT_BASE,

@@ -142,7 +142,7 @@ def estimate(
     as_json: bool,
 ) -> int:
     """Estimate the memory MODEL needs: a catalog id, or a folder holding config.json."""
-    from advisor.memory import estimate_memory
+    from advisor.sources.models import estimate_memory
 
     result = estimate_memory(
         model,
