@@ -176,11 +176,11 @@ def _warn_beyond_limit(model: str, tokens: int) -> None:
     job the model cannot run, whatever memory it has."""
     from advisor.catalog import load_catalog
     from advisor.i18n import message
-    from advisor.memory import architecture_for
     from advisor.output import note
+    from advisor.sources.models import resolve_architecture
 
     entry = load_catalog().find(model)
-    limit = entry.context_length if entry is not None else architecture_for(model).max_position_embeddings
+    limit = entry.context_length if entry is not None else resolve_architecture(model).max_position_embeddings
     if not limit or tokens <= limit:
         return
     lang = _lang()
