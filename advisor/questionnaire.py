@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.datafiles import PACKAGE_DIR, errors_from_validation, parse_yaml, read_yaml, validate
+from advisor.datafiles import PACKAGE_DIR, errors_from_validation, excerpt, parse_yaml, read_yaml, validate
 from advisor.errors import InputError, InputErrors
 from advisor.i18n import LocalizedText
 
@@ -101,7 +101,7 @@ class Answers(BaseModel):
         known = language_codes()
         for code in codes:
             if not _LANGUAGE_CODE.match(code) or (len(code) == 2 and code not in known):
-                raise ValueError(f"{code!r} is not an ISO 639 language code (e.g. 'fr', 'en', 'de')")
+                raise ValueError(f"{excerpt(code)} is not an ISO 639 language code (e.g. 'fr', 'en', 'de')")
         return codes
 
     @field_validator("allowed_licences")
@@ -112,7 +112,7 @@ class Answers(BaseModel):
         ids = tuple(item.strip().lower() for item in value)
         for item in ids:
             if not _LICENCE_ID.match(item):
-                raise ValueError(f"{item!r} is not a licence id (e.g. 'apache-2.0', 'mit', 'llama3.1')")
+                raise ValueError(f"{excerpt(item)} is not a licence id (e.g. 'apache-2.0', 'mit', 'llama3.1')")
         return ids
 
     def answered(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from advisor.datafiles import excerpt
 from advisor.i18n import LocalizedText
 from advisor.questionnaire import TaskType, language_codes
 
@@ -77,7 +78,7 @@ class Licence(BaseModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not _LICENCE_ID.match(value):
-            raise ValueError(f"{value!r} is not a licence id (lower case, e.g. 'apache-2.0', 'llama3.1')")
+            raise ValueError(f"{excerpt(value)} is not a licence id (lower case, e.g. 'apache-2.0', 'llama3.1')")
         return value
 
 
@@ -155,14 +156,14 @@ class CatalogEntry(BaseModel):
     @classmethod
     def _repo_id(cls, value: str) -> str:
         if not _REPO_ID.match(value):
-            raise ValueError(f"{value!r} is not a Hub repo id ('owner/name')")
+            raise ValueError(f"{excerpt(value)} is not a Hub repo id ('owner/name')")
         return value
 
     @field_validator("release_date")
     @classmethod
     def _date(cls, value: str) -> str:
         if not _DATE.match(value):
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            raise ValueError(f"{excerpt(value)} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
         return value
 
     @field_validator("languages")
@@ -171,7 +172,7 @@ class CatalogEntry(BaseModel):
         known = language_codes()
         for code in value:
             if code not in known:
-                raise ValueError(f"{code!r} is not an ISO 639-1 language code")
+                raise ValueError(f"{excerpt(code)} is not an ISO 639-1 language code")
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
         return value
