@@ -65,6 +65,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -392,16 +393,18 @@ def read_hub(repo_id: str, *, revision: str | None = None, refresh: bool = False
     a degraded offline read must not replace good facts.
     """
     cached = _cache_read(repo_id, revision)
-    if cached is not None and (not refresh or _offline()):
+    if isinstance(cached, ModelFacts) and (not refresh or _offline()):
         return cached
     try:
         facts = _read_hub_now(repo_id, revision)
-    except HubError:
+    except HubError as exc:
+        _name_bad_cache(exc, cached)
         raise
     except Exception as exc:
         mapped = hub_error(exc, repo_id)
         if mapped is None:
             raise
+        _name_bad_cache(mapped, cached)
         raise mapped from None
     if facts.card != "offline":
         _cache_write(facts, revision)
@@ -487,12 +490,19 @@ def _cached_snapshot_tensors(snapshot: Path) -> tuple[list[tuple[str, tuple[int,
 
 
 def _read_json(path: Path, repo_id: str) -> dict[str, Any]:
+    from advisor.datafiles import read_bounded
+    from advisor.memory.checkpoint import MAX_CONFIG_BYTES
+    from advisor.memory.plausibility import check_config
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HubReadError("not-a-model", f"{repo_id}: config.json is not valid JSON ({exc})") from None
+        data = json.loads(read_bounded(path, MAX_CONFIG_BYTES, what="config.json"))
+    except InputError as exc:
+        raise HubReadError("not-a-model", f"{repo_id}: config.json: {exc.message}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HubReadError("not-a-model", f"{repo_id}: config.json is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise HubReadError("not-a-model", f"{repo_id}: config.json does not hold a JSON object")
+    check_config(data, f"{repo_id}/config.json")  # InputError (exit 3) naming the field: before any cache write
     return data
 
 
@@ -543,16 +553,63 @@ def _cache_file(repo_id: str, revision: str | None) -> Path:
     return cache_dir() / "hub" / f"{name}.json"
 
 
-def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | None:
+MAX_CACHE_BYTES = 8 * 1024 * 1024
+"""Largest Hub-metadata cache file read (a few kilobytes per repo; config.json dominates)."""
+
+
+@dataclass(frozen=True)
+class InvalidCache:
+    """A cache file that was there but did not check out: treated as a miss, named if the Hub fails too."""
+
+    path: Path
+    why: str
+
+
+def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | InvalidCache | None:
+    """The cached facts, None when there are none, ``InvalidCache`` when the file does not check out.
+
+    Checked on every read: the schema version, every field's type (pydantic, strict), the repo it
+    is for, and the config's plausibility, so an edited or corrupt entry is never trusted (it is
+    read again from the Hub, and rewritten).
+    """
     path = _cache_file(repo_id, revision)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CACHE_BYTES + 1)
+    except OSError:
+        return None  # absent or unreadable: a cache is simply read again
+    try:
+        if len(raw) > MAX_CACHE_BYTES:
+            raise ValueError(f"larger than {MAX_CACHE_BYTES:,} bytes")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.pop("cache_schema", None) != CACHE_SCHEMA:
-            return None
+            return None  # an older layout: read again, quietly
         data.pop("read_at", None)
-        return ModelFacts(**data)
-    except (OSError, ValueError, TypeError):  # absent, or unreadable: a cache is simply read again
-        return None
+        facts = _facts_adapter().validate_json(json.dumps(data), strict=True)
+        if facts.source != "hub" or facts.ref.lower() != repo_id.lower():
+            raise ValueError(f"it holds the facts of {facts.ref!r}")
+        from advisor.memory.plausibility import check_config
+
+        check_config(facts.config, f"{path}: config")
+    except (ValueError, TypeError, InputError) as exc:  # pydantic's ValidationError is a ValueError
+        return InvalidCache(path, str(exc).splitlines()[0][:200])
+    return facts
+
+
+@lru_cache(maxsize=1)
+def _facts_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(ModelFacts)
+
+
+def _name_bad_cache(error: HubError, cached: ModelFacts | InvalidCache | None) -> None:
+    """When the Hub fails after a bad cache entry was set aside, say so: the entry was the fallback."""
+    if isinstance(cached, InvalidCache):
+        note = f"the cached facts in {cached.path} were invalid ({cached.why}) and were ignored"
+        error.hint = f"{error.hint}; {note}" if error.hint else note
 
 
 def _cache_write(facts: ModelFacts, revision: str | None) -> None:
