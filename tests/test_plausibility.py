@@ -234,3 +234,38 @@ def test_an_absurd_hub_config_is_exit_3_and_not_cached(hub: FakeHub, tmp_path: P
     code, _, err = run(capsys, "catalog", "add", REPO)
     assert code == 3 and f"{REPO}/config.json" in err and "num_attention_heads" in err
     assert _cache_files(tmp_path) == []
+
+
+def test_an_absurd_entry_in_the_user_catalog_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry written by an older version (3 x 10**7 layers) is reported, not sized on every run."""
+    import yaml
+
+    from advisor.catalog import clear_cache
+    from tests.test_user_catalog import tiny_dir
+
+    user = tmp_path / "user.yaml"
+    monkeypatch.setenv("ADVISOR_USER_CATALOG", str(user))
+    clear_cache()
+    assert main(["catalog", "add", str(tiny_dir(tmp_path / "deep"))]) == 0
+    data = yaml.safe_load(user.read_text())
+    data["models"][0]["config"]["num_hidden_layers"] = 3 * 10**7
+    user.write_text(yaml.safe_dump(data))
+    capsys.readouterr()
+    code, _, err = run(capsys, "catalog", "list")
+    assert code == 3 and str(user) in err and "entry 'local/deep'" in err
+    assert "field 'config.num_hidden_layers'" in err and "30000000 is implausible" in err
+    clear_cache()
+
+
+def test_an_alias_bomb_in_a_model_card_is_not_expanded(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_bounded_input import BOMB
+    from tests.test_user_catalog import tiny_dir
+
+    monkeypatch.setenv("ADVISOR_USER_CATALOG", str(tmp_path / "user.yaml"))
+    folder = tiny_dir(tmp_path / "carded")
+    (folder / "README.md").write_text("---\nlicense: mit\n" + BOMB + "---\n# card\n", encoding="utf-8")
+    code, out, err = run(capsys, "catalog", "add", str(folder), "--json")
+    assert code == 0, err
+    assert json.loads(out)["entry"]["licence"]["id"] != "mit"  # the card was set aside whole

@@ -314,20 +314,25 @@ def read_directory(directory: str | Path) -> ModelFacts:
 
 def _front_matter(readme: Path) -> dict[str, Any]:
     """The YAML block between the first two ``---`` lines of a model card (empty when absent or bad)."""
+    from advisor.datafiles import parse_yaml
+
     try:
-        text = readme.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with open(readme, "rb") as handle:  # the front matter is at the top: a long card is not read whole
+            text = handle.read(MAX_FRONT_MATTER_BYTES).decode("utf-8", errors="replace")
+    except OSError:
         return {}
     match = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.S)
     if not match:
         return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+    try:  # bounded like every YAML llm-advisor reads: an alias bomb in a card is refused, not expanded
+        data = parse_yaml(match.group(1), str(readme), max_bytes=MAX_FRONT_MATTER_BYTES)
+    except InputError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+"""How much of a model card is read for its YAML front matter (real ones are a few kilobytes)."""
 
 
 def _card_facts(card: Mapping[str, Any]) -> dict[str, Any]:

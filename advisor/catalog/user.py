@@ -147,11 +147,26 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
         plain.append(raw)
     entries = _validate_entries(plain, source, errors)
     errors.extend(_check_unique_ids(entries, source))
+    errors.extend(_implausible_configs(entries, source))
     if errors:
         for error in errors:
             error.hint = error.hint or hint
         raise InputErrors(errors)
     return UserCatalog(path=path, entries=entries, sources=sources)
+
+
+def _implausible_configs(entries: list[CatalogEntry], source: str) -> list[InputError]:
+    """An entry whose config is absurd (10**8 layers, zero heads) is reported here, naming the entry,
+    rather than making every later ``recommend`` slow or crash while sizing it."""
+    from advisor.memory.plausibility import find_problem
+
+    found = []
+    for entry in entries:
+        problem = find_problem(entry.config)
+        if problem is not None:
+            found.append(InputError(problem.reason, file=source, entry=entry.id,
+                                    field=f"config.{problem.field}" if problem.field else "config", hint=problem.hint))
+    return found
 
 
 def _parse_source(

@@ -122,18 +122,37 @@ def check_config(config: Any, source: str) -> None:
     the estimator's "missing field" message); ``layer_types`` is a list of strings no longer than
     :data:`LAYERS`; and no number anywhere is NaN or infinite.
     """
+    problem = find_problem(config)
+    if problem is not None:
+        raise InputError(problem.reason, file=source, field=problem.field, hint=problem.hint)
+
+
+class Implausible(Exception):
+    """What is wrong with a config: the field (dotted, as written in the file) and why."""
+
+    def __init__(self, reason: str, field: str | None = None, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.field, self.hint = reason, field, hint
+
+
+def find_problem(config: Any) -> Implausible | None:
+    """The first implausible thing in ``config``, or None (for callers that locate errors themselves)."""
     if not isinstance(config, Mapping):
-        raise InputError(f"a model config must be a JSON object, not {type(config).__name__}", file=source)
+        return Implausible(f"a model config must be a JSON object, not {type(config).__name__}")
     aliases = _aliases()
-    _check_level(config, source, "", aliases)
-    for key in NESTED:
-        nested = config.get(key)
-        if isinstance(nested, Mapping):
-            _check_level(nested, source, f"{key}.", aliases)
-    _check_finite(config, source, "", 0)
+    try:
+        _check_level(config, "", aliases)
+        for key in NESTED:
+            nested = config.get(key)
+            if isinstance(nested, Mapping):
+                _check_level(nested, f"{key}.", aliases)
+        _check_finite(config, "", 0)
+    except Implausible as problem:
+        return problem
+    return None
 
 
-def _check_level(config: Mapping[str, Any], source: str, prefix: str, aliases: dict[str, str]) -> None:
+def _check_level(config: Mapping[str, Any], prefix: str, aliases: dict[str, str]) -> None:
     for key, value in config.items():
         if not isinstance(key, str):
             continue
@@ -147,33 +166,33 @@ def _check_level(config: Mapping[str, Any], source: str, prefix: str, aliases: d
         low, high = BOUNDS[canonical]
         field = prefix + key
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"expected a number, got {_excerpt(value)}", file=source, field=field,
-                             hint="is this the config.json of a transformers model?")
+            raise Implausible(f"expected a number, got {_excerpt(value)}", field,
+                              "is this the config.json of a transformers model?")
         if isinstance(value, float) and not math.isfinite(value):
-            raise InputError(f"{value} is not a finite number", file=source, field=field)
+            raise Implausible(f"{value} is not a finite number", field)
         if not low <= value <= high:
             limit = f"between {low:,} and {high:,}" if low else f"at most {high:,}"
-            raise InputError(f"{_excerpt(value)} is implausible: llm-advisor accepts {limit}", file=source,
-                             field=field, hint="check the file; the bounds are far above any published model")
+            raise Implausible(f"{_excerpt(value)} is implausible: llm-advisor accepts {limit}", field,
+                              "check the file; the bounds are far above any published model")
     layer_kinds = config.get("layer_types")
     if layer_kinds is not None:
         if not isinstance(layer_kinds, list) or not all(isinstance(item, str) for item in layer_kinds[:LAYERS + 1]):
-            raise InputError("expected a list of layer type names", file=source, field=prefix + "layer_types")
+            raise Implausible("expected a list of layer type names", prefix + "layer_types")
         if len(layer_kinds) > LAYERS:
-            raise InputError(f"{len(layer_kinds):,} entries is implausible: at most {LAYERS:,} layers",
-                             file=source, field=prefix + "layer_types")
+            raise Implausible(f"{len(layer_kinds):,} entries is implausible: at most {LAYERS:,} layers",
+                              prefix + "layer_types")
 
 
-def _check_finite(value: Any, source: str, path: str, depth: int) -> None:
+def _check_finite(value: Any, path: str, depth: int) -> None:
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise InputError(f"{value} is not a finite number", file=source, field=path or None)
+            raise Implausible(f"{value} is not a finite number", path or None)
     elif depth < MAX_DEPTH and isinstance(value, Mapping):
         for key, item in value.items():
-            _check_finite(item, source, f"{path}.{key}" if path else str(key), depth + 1)
+            _check_finite(item, f"{path}.{key}" if path else str(key), depth + 1)
     elif depth < MAX_DEPTH and isinstance(value, list):
         for index, item in enumerate(value[:LAYERS]):
-            _check_finite(item, source, f"{path}[{index}]", depth + 1)
+            _check_finite(item, f"{path}[{index}]", depth + 1)
 
 
 def check_tensor_shape(name: str, shape: Any, source: str) -> tuple[int, ...]:
