@@ -141,3 +141,19 @@ def test_excerpt_is_bounded_for_any_value() -> None:
     for value in ("y" * 10_000_000, shared, {"k" * 1000: "v"}, 12345):
         assert len(datafiles.excerpt(value)) <= datafiles.EXCERPT_CHARS
     assert datafiles.excerpt("fr") == "'fr'"
+
+
+def test_a_list_answer_is_bounded_on_both_sides() -> None:
+    from advisor.questionnaire import MAX_LIST_ITEMS
+
+    assert len(load_answers({"languages": ["fr"] * MAX_LIST_ITEMS}).languages or ()) == MAX_LIST_ITEMS
+    with pytest.raises(InputErrors) as caught:
+        load_answers({"languages": ["fr"] * 5_000_000})
+    assert f"at most {MAX_LIST_ITEMS} items" in str(caught.value) and len(str(caught.value)) < 400
+
+
+def test_a_long_string_is_not_split_as_a_list_of_codes() -> None:
+    assert load_answers({"languages": "fr, en de"}).languages == ("fr", "en", "de")
+    with pytest.raises(InputErrors) as caught:
+        load_answers({"languages": "fr " * 2000})  # 6,000 characters: refused whole, not split
+    assert "is not an ISO 639 language code" in str(caught.value)
