@@ -22,9 +22,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import InputError, InputErrors
+from advisor.settings import ENV_NO_CACHE, env
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ENV_NO_CACHE = "ADVISOR_NO_CACHE"
 """Set to parse the package's YAML every time (while editing the knowledge base or catalog)."""
 
 try:  # libyaml's loader is ~10x faster; the pure-Python one gives the same results
@@ -114,7 +114,7 @@ class _ParsedCache:
     """
 
     def __init__(self, source: Path, raw: bytes) -> None:
-        from advisor.paths import cache_dir
+        from advisor.settings import cache_dir
 
         self.key = hashlib.sha256(raw + repr(sys.version_info[:2]).encode()).hexdigest()
         self.source = source
@@ -158,7 +158,7 @@ _MISS = object()
 
 
 def _parsed_cache(path: Path, raw: bytes) -> _ParsedCache | None:
-    if os.environ.get(ENV_NO_CACHE):
+    if env(ENV_NO_CACHE):
         return None
     try:
         resolved = path.resolve()

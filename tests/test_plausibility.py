@@ -188,7 +188,7 @@ def _edit_cache(tmp_path: Path, change: Any) -> None:
     lambda d: d.pop("source"),  # a missing field
 ], ids=["type", "config-type", "config-absurd", "other-repo", "missing"])
 def test_an_invalid_hub_cache_entry_is_a_miss(change: Any, hub: FakeHub, tmp_path: Path) -> None:  # noqa: F811
-    from advisor.catalog.hub import read_hub
+    from advisor.sources.hub import read_hub
 
     first = read_hub(REPO)
     calls = len(hub.calls)
@@ -199,7 +199,7 @@ def test_an_invalid_hub_cache_entry_is_a_miss(change: Any, hub: FakeHub, tmp_pat
 
 
 def test_a_valid_hub_cache_entry_is_used(hub: FakeHub, tmp_path: Path) -> None:  # noqa: F811
-    from advisor.catalog.hub import read_hub
+    from advisor.sources.hub import read_hub
 
     read_hub(REPO)
     calls = len(hub.calls)
@@ -209,7 +209,7 @@ def test_a_valid_hub_cache_entry_is_used(hub: FakeHub, tmp_path: Path) -> None: 
 
 def test_an_invalid_cache_is_named_when_the_hub_fails_too(hub: FakeHub, tmp_path: Path,  # noqa: F811
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from advisor.catalog.hub import read_hub
+    from advisor.sources.hub import read_hub
 
     read_hub(REPO)
     _edit_cache(tmp_path, lambda d: d.update(roles="INJECTED"))

@@ -2,7 +2,7 @@
 
 The Hub is faked at huggingface_hub's functions (hf_hub_download, HfApi.model_info with file
 metadata, snapshot_download), raising the library's own error classes; everything above them is
-the real child code (advisor.smoke_child.run) with the real torch and transformers of this machine.
+the real child code (advisor.smoke.child.run) with the real torch and transformers of this machine.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from advisor import smoke
 from advisor.cli import main
-from advisor.smoke_child import SmokeFailure, _describe, run, runs_quantization, scrub_secrets
+from advisor.smoke import runner as smoke
+from advisor.smoke.child import SmokeFailure, _describe, run, runs_quantization, scrub_secrets
 from tests.test_hub import gated_error
 from tests.test_smoke import FAKE_TOKEN, fake_child, ok_result, wait_gone
 from tests.tiny_models import TINY_LLAMA
@@ -178,7 +178,7 @@ def test_a_download_larger_than_the_free_disk_is_refused(fake_hub: Hub, tmp_path
 def test_a_download_within_the_free_disk_goes_ahead(fake_hub: Hub, tmp_path: Path) -> None:
     import shutil
 
-    from advisor.smoke_child import DISK_MARGIN_BYTES
+    from advisor.smoke.child import DISK_MARGIN_BYTES
 
     fake_hub.sizes["model.safetensors"] = shutil.disk_usage(tmp_path).free - DISK_MARGIN_BYTES - 2**26
     with pytest.raises(Downloaded):
@@ -282,7 +282,7 @@ def _orphan_script(use_prctl: bool, deadline: float | None) -> str:
     """A parent that starts a guarded child, prints its pid, then waits to be killed."""
     child = textwrap.dedent(f"""
         import os, sys, time
-        from advisor.smoke_child import guard_lifetime
+        from advisor.smoke.child import guard_lifetime
         guard_lifetime(int(sys.argv[1]), {deadline!r}, use_prctl={use_prctl!r})
         print("armed", flush=True)
         time.sleep(120)
@@ -315,7 +315,7 @@ def test_the_child_ends_when_its_parent_is_killed(use_prctl: bool) -> None:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states read from /proc")
 def test_the_child_ends_at_its_own_deadline() -> None:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", "import time\nfrom advisor.smoke_child import guard_lifetime\n"
+    done = subprocess.run([sys.executable, "-c", "import time\nfrom advisor.smoke.child import guard_lifetime\n"
                            "guard_lifetime(None, 1.0)\ntime.sleep(60)"], capture_output=True, timeout=60, check=False)
     assert done.returncode == -9 and time.monotonic() - started < 30
 
@@ -357,7 +357,7 @@ def test_a_token_across_the_start_of_the_stderr_tail_is_masked(monkeypatch: pyte
 
 
 def test_the_child_kills_its_group_when_the_parent_is_already_gone() -> None:
-    done = subprocess.run([sys.executable, "-c", "from advisor.smoke_child import guard_lifetime\n"
+    done = subprocess.run([sys.executable, "-c", "from advisor.smoke.child import guard_lifetime\n"
                            "guard_lifetime(1, None, use_prctl=False)\nprint('survived')"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == -9 and "survived" not in done.stdout

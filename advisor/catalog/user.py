@@ -24,15 +24,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from advisor.catalog.loader import Catalog, _check_unique_ids, _validate_entries
+from advisor.catalog.loader import Catalog, check_unique_ids, validate_entries
 from advisor.catalog.schema import CatalogEntry
 from advisor.datafiles import MAX_CATALOG_BYTES, did_you_mean, excerpt, read_yaml
 from advisor.errors import InputError, InputErrors
+from advisor.settings import ENV_USER_CATALOG, env
 
 T = TypeVar("T")
-
-ENV_USER_CATALOG = "ADVISOR_USER_CATALOG"
-"""Path of the user catalog file, instead of the one in the user data folder."""
 
 USER_VERSION = "user"
 """The user catalog's version: the merged catalog reads ``<built-in version>+user``."""
@@ -53,7 +51,7 @@ _HEADER = """\
 
 def user_catalog_path() -> Path:
     """Where the user catalog lives (the file may not exist)."""
-    explicit = os.environ.get(ENV_USER_CATALOG)
+    explicit = env(ENV_USER_CATALOG)
     if explicit:
         return Path(explicit).expanduser()
     return _default_path()
@@ -145,8 +143,8 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
             if found is not None and isinstance(raw.get("id"), str):
                 sources[raw["id"].lower()] = found
         plain.append(raw)
-    entries = _validate_entries(plain, source, errors)
-    errors.extend(_check_unique_ids(entries, source))
+    entries = validate_entries(plain, source, errors)
+    errors.extend(check_unique_ids(entries, source))
     errors.extend(_implausible_configs(entries, source))
     if errors:
         for error in errors:
@@ -250,7 +248,4 @@ def _write_unlocked(catalog: UserCatalog) -> Path:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    from advisor.catalog.loader import clear_cache
-
-    clear_cache()
     return path

@@ -3,7 +3,7 @@
 Progress (resolve, download, load, generate) goes to stderr; the result table or JSON to stdout.
 Exit code 0 when the model fits; 3 when the folder is missing or not a model; 4 when the Hub refused or
 could not be reached; 5 (``ExitCode.SMOKE_FAILED``) when it does not fit or could not run
-(:func:`advisor.smoke.exit_code`).
+(:func:`advisor.smoke.runner.exit_code`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 import click
 
 from advisor.commands import SHORT_HELP
-from advisor.i18n import Lang, format_bytes, format_number, resolve_lang
+from advisor.i18n import Lang, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
+from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
-    from advisor.smoke import SmokeResult
+    from advisor.results import SmokeResult
 
 # Size suffixes for --memory-limit: SI (KB, MB, GB) are powers of 1000, IEC (KiB, MiB, GiB) and the
 # one-letter forms docker and ulimit users type (k, m, g) are powers of 1024.
@@ -169,7 +170,7 @@ def smoke(
 
     The Hub token is read from HF_TOKEN or the stored login, never from the command line.
     """
-    from advisor.smoke import DEFAULT_TIMEOUT_S, smoke_test
+    from advisor.smoke.runner import DEFAULT_TIMEOUT_S, smoke_test
 
     lang = resolve_lang((ctx.obj or {}).get("lang"))
     limit = parse_size(memory_limit) if memory_limit else None
@@ -190,7 +191,7 @@ def smoke(
         print_json(result)
     else:
         _print_table(result, lang)
-    from advisor.smoke import exit_code
+    from advisor.smoke.runner import exit_code
 
     return exit_code(result)
 
