@@ -2,7 +2,8 @@
 
 Each case writes a hostile file (an alias bomb, a 50 MB value, an absurd config.json ...), runs the
 ``advisor`` command a user would run on it in a fresh process, and records the wall time, the exit
-code, the bytes written to stderr and the child's peak RSS (``os.wait4``). A valid answers file is
+code, the bytes written to stderr and the child's peak RSS (``os.wait4``; on Linux it starts from
+this process's own peak at fork, a few tens of MiB, so it is an upper bound). A valid answers file is
 the baseline: most of every figure is the interpreter and imports, the same for a good file.
 The in-process rows time the guard itself (the YAML alias count, a bounded excerpt of a 50 MB value).
 
@@ -43,6 +44,18 @@ def _answers(folder: Path, name: str, text: str) -> list[str]:
     return ["recommend", str(path), "--vram", "24", "--ram", "64"]
 
 
+def _streamed(folder: Path, name: str, head: str, chunk: str, tail: str) -> list[str]:
+    """A 50 MB answers file written a megabyte at a time: this process never holds it, so its own
+    peak RSS (which a child's ``ru_maxrss`` starts from after fork) stays small."""
+    path = folder / name
+    with path.open("w", encoding="utf-8") as out:
+        out.write(head)
+        for _ in range(50_000_000 // len(chunk)):
+            out.write(chunk)
+        out.write(tail)
+    return ["recommend", str(path), "--vram", "24", "--ram", "64"]
+
+
 def _config(folder: Path, name: str, **fields: object) -> list[str]:
     model = folder / name
     model.mkdir()
@@ -61,14 +74,12 @@ def _user_catalog_bomb(folder: Path) -> tuple[list[str], dict[str, str]]:
 
 def cases(folder: Path) -> list[tuple[str, list[str], dict[str, str]]]:
     """(label, advisor arguments, extra environment) per input tried."""
-    big_string = "languages: " + "x" * 50_000_000 + "\n"
-    big_list = "languages: [" + "fr, " * 12_500_000 + "fr]\n"
     catalog_cmd, catalog_env = _user_catalog_bomb(folder)
     return [
         ("valid answers (baseline)", _answers(folder, "ok.yaml", "task_type: classification\nlanguages: [fr]\n"), {}),
         (f"{len(BOMB)}-byte alias bomb as answers", _answers(folder, "bomb.yaml", BOMB), {}),
-        ("50 MB string in `languages`", _answers(folder, "string.yaml", big_string), {}),
-        ("50 MB list in `languages`", _answers(folder, "list.yaml", big_list), {}),
+        ("50 MB string in `languages`", _streamed(folder, "string.yaml", "languages: ", "x" * 1_000_000, "\n"), {}),
+        ("50 MB list in `languages`", _streamed(folder, "list.yaml", "languages: [", "fr, " * 250_000, "fr]\n"), {}),
         ("alias bomb under a user-catalog entry's `config`", catalog_cmd, catalog_env),
         ("config.json with 10^12 layers", _config(folder, "layers", num_hidden_layers=10**12), {}),
         ("config.json with hidden size 10^15", _config(folder, "hidden", hidden_size=10**15), {}),
