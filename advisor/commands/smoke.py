@@ -190,16 +190,19 @@ def smoke(
     if as_json:
         print_json(result)
     else:
-        _print_table(result, lang)
+        print_smoke_result(result, lang)
     from advisor.smoke.runner import exit_code
 
     return exit_code(result)
 
 
-def _print_table(result: SmokeResult, lang: Lang) -> None:
+def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
+    """The verdict, measurements and reason of a smoke test as a two-column table on stdout."""
     from rich.markup import escape
     from rich.table import Table
 
+    # Every text from the result is escaped: a hint such as pip install "llm-advisor[smoke]" must
+    # keep its brackets, which rich would otherwise read as markup and drop.
     labels = _LABELS[lang]
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
