@@ -22,6 +22,9 @@ from advisor.questionnaire import TaskType, language_codes
 Kind = Literal["decoder", "encoder", "encoder-decoder", "ssm", "hybrid", "embedding"]
 FrenchSupport = Literal["none", "basic", "good", "strong"]
 ParamsSource = Literal["transformers", "published"]
+QualityTask = Literal["general", "code", "reasoning", "long_context", "instruction_following"]
+"""What a quality score measures: general use and chat, code, reasoning and maths, long-context and
+RAG faithfulness, following instructions (formats, constraints)."""
 
 # The quantization names of the contract (DESIGN.md, issue 3), as the catalog's published formats may
 # name them. data/quantizations.yaml (advisor.quantization) owns their bits per weight and the ladder
@@ -49,10 +52,12 @@ Quantization = Literal[
 QUANTIZATIONS: tuple[str, ...] = get_args(Quantization)
 KINDS: tuple[str, ...] = get_args(Kind)
 FRENCH_LEVELS: tuple[str, ...] = get_args(FrenchSupport)
+QUALITY_TASKS: tuple[str, ...] = get_args(QualityTask)
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_FIGURE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
 
 
 class Licence(BaseModel):
@@ -79,6 +84,44 @@ class Licence(BaseModel):
         if not _LICENCE_ID.match(value):
             raise ValueError(f"{value!r} is not a licence id (lower case, e.g. 'apache-2.0', 'llama3.1')")
         return value
+
+
+class QualityFigure(BaseModel):
+    """One published benchmark result, as read: what a quality score rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    benchmark: str = Field(min_length=1, description="Benchmark and setting as published, e.g. 'MMLU (5-shot)'.")
+    value: float = Field(description="The figure as published, in the unit of `scale`.")
+    scale: str | None = Field(
+        None,
+        description="Unit or scale when it is not a percentage, e.g. 'Elo' or '0-10'.",
+    )
+    date: str = Field(description="When the figure was published: YYYY-MM or YYYY-MM-DD.")
+    source: str = Field(min_length=1, description="Public name or URL of the page or paper the figure was read in.")
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not _FIGURE_DATE.match(value):
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM)")
+        return value
+
+
+class TaskQuality(BaseModel):
+    """A normalised 0-100 score for one task, with the sourced figures it was derived from.
+
+    The catalog header (models.yaml) says how figures become scores, so that a score compares
+    across families; the figures stay in the entry so that anyone can check the derivation.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    score: float = Field(ge=0, le=100, description="Normalised score, 0 (chance) to 100, comparable across families.")
+    figures: list[QualityFigure] = Field(
+        min_length=1,
+        description="The published figures the score rests on; at least one.",
+    )
 
 
 class CatalogEntry(BaseModel):
@@ -138,13 +181,28 @@ class CatalogEntry(BaseModel):
         "quantizers). bf16/int8/nf4 through transformers + bitsandbytes are always possible "
         "and not listed.",
     )
-    quality_tier: int = Field(
+    quality_tier: int | None = Field(
+        None,
         ge=1,
         le=5,
-        description="1 (weakest) to 5 (strongest), comparable within a kind only.",
+        description="Legacy: 1 (weakest) to 5 (strongest), comparable within a kind only; None when "
+        "the model is not rated. Superseded by `quality`, kept readable during the transition.",
     )
-    quality_source: str = Field(min_length=1, description="What the tier rests on.")
-    release_date: str = Field(description="YYYY-MM-DD, or YYYY-MM / YYYY where the day is not known.")
+    quality_source: str | None = Field(
+        None, min_length=1, description="What the tier rests on; None when not rated."
+    )
+    quality: dict[QualityTask, TaskQuality] = Field(
+        default_factory=dict,
+        description="Normalised 0-100 score per task with its sourced figures; empty = not rated.",
+    )
+    language_quality: dict[str, TaskQuality] = Field(
+        default_factory=dict,
+        description="ISO 639-1 code -> quality of general use in that language (French first), "
+        "where measured (compar:IA, MMLU-ProX, Global-MMLU, the model card).",
+    )
+    release_date: str | None = Field(
+        None, description="YYYY-MM-DD, or YYYY-MM / YYYY where the day is not known; None when unknown."
+    )
     tasks: list[TaskType] = Field(
         min_length=1,
         description="Questionnaire task_types the model is a sensible candidate for.",
@@ -160,8 +218,8 @@ class CatalogEntry(BaseModel):
 
     @field_validator("release_date")
     @classmethod
-    def _date(cls, value: str) -> str:
-        if not _DATE.match(value):
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None and not _DATE.match(value):
             raise ValueError(f"{value!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
         return value
 
@@ -174,6 +232,15 @@ class CatalogEntry(BaseModel):
                 raise ValueError(f"{code!r} is not an ISO 639-1 language code")
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
+        return value
+
+    @field_validator("language_quality")
+    @classmethod
+    def _quality_languages(cls, value: dict[str, TaskQuality]) -> dict[str, TaskQuality]:
+        known = language_codes()
+        for code in value:
+            if code not in known:
+                raise ValueError(f"{code!r} is not an ISO 639-1 language code")
         return value
 
     @field_validator("quantized_formats", "tasks")
@@ -206,7 +273,34 @@ class CatalogEntry(BaseModel):
             raise ValueError("params_source 'published' needs params_note saying where the count comes from")
         if self.kind == "embedding" and self.instruct:
             raise ValueError("an embedding model is not instruction-tuned; set instruct: false")
+        if (self.quality_tier is None) != (self.quality_source is None):
+            raise ValueError("quality_tier and quality_source go together: set both, or neither (not rated)")
         return self
+
+    @property
+    def is_rated(self) -> bool:
+        """Whether any task has a sourced quality score."""
+        return bool(self.quality)
+
+    def quality_score(self, task: QualityTask, languages: list[str] | tuple[str, ...] = ()) -> float | None:
+        """The 0-100 score for ``task``, lowered for a requested language the model handles worse.
+
+        Rule: the score is the task's score, capped by the ``language_quality`` score of each
+        requested language other than English that has one (a model whose French scores 55 is not
+        a 75 for a French team). A language without a figure leaves the score unchanged: whether a
+        model supports a language at all is the language filter's job (``languages``,
+        ``french_support``), not the score's. None when the entry has no score for ``task``:
+        selection then applies its rule for unrated models (see the README).
+        """
+        rated = self.quality.get(task)
+        if rated is None:
+            return None
+        score = rated.score
+        for code in languages:
+            measured = self.language_quality.get(code)
+            if code != "en" and measured is not None:
+                score = min(score, measured.score)
+        return score
 
     @property
     def is_moe(self) -> bool:

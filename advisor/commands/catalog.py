@@ -164,14 +164,28 @@ def _fact_rows(entry: CatalogEntry, cat: Catalog, lang: Lang) -> list[tuple[str,
                     f"{'gated on the Hub' if licence.gated else 'not gated'}"),
         ("quantized on the Hub",
          ", ".join(entry.quantized_formats) or "none published (bf16, int8, nf4 via transformers)"),
-        ("quality tier", f"{entry.quality_tier}/5 within {entry.kind} models: {entry.quality_source}"),
-        ("released", entry.release_date),
+        ("quality", _quality_text(entry)),
+        ("released", entry.release_date or "unknown"),
         ("tasks", ", ".join(entry.tasks)),
     ]
     if entry.notes is not None:
         rows.append(("notes", entry.notes.get(lang)))
     rows.append(("catalog", cat.version))
     return rows
+
+
+def _quality_text(entry: CatalogEntry) -> str:
+    """Per-task scores (0-100) with the benchmarks behind them, or 'not rated'."""
+    if not entry.quality:
+        legacy = f"; legacy tier {entry.quality_tier}/5" if entry.quality_tier is not None else ""
+        return f"not rated{legacy}"
+    parts = []
+    for task, rated in entry.quality.items():
+        figures = ", ".join(f"{f.benchmark} {f.value:g}" for f in rated.figures)
+        parts.append(f"{task} {rated.score:g} ({figures})")
+    for code, rated in entry.language_quality.items():
+        parts.append(f"{code} {rated.score:g}")
+    return "; ".join(parts)
 
 
 def _flatten(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -256,8 +270,8 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
 def refresh_command(model_id: str | None, as_json: bool) -> int:
     """Read user-catalog entries again from their source (the Hub or their directory).
 
-    All of them, or MODEL_ID only. A quality tier set by hand is kept. Entries that cannot be read
-    are left as they were and reported; the others are still updated.
+    All of them, or MODEL_ID only. Quality set by hand (quality, language_quality, tier) is kept.
+    Entries that cannot be read are left as they were and reported; the others are still updated.
     """
     from advisor.catalog.hub import entry_from_facts, read_directory, read_hub
     from advisor.catalog.user import read_user_catalog, user_catalog_path, write_user_catalog
