@@ -281,7 +281,7 @@ def test_cli_show(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_show_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "catalog", "show", "meta-llama/Llama-3.1-8B")
+    code, out, err = run(capsys, "catalog", "show", "meta-llama/Llama-3.1-8B-Chat")
     assert code == ExitCode.INPUT and out == ""
     assert "did you mean" in err and "meta-llama/Llama-3.1-8B-Instruct" in err and "Traceback" not in err
 
