@@ -117,6 +117,7 @@ def test_gpt_oss_gguf_note_says_experts_stay_mxfp4() -> None:
         "Qwen/Qwen3-30B-A3B-Thinking-2507", "Qwen/Qwen3-235B-A22B-Instruct-2507", "Qwen/Qwen3-Coder-30B-A3B-Instruct",
         "Qwen/Qwen2.5-Coder-7B-Instruct", "Qwen/Qwen2.5-Coder-14B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct",
         "Qwen/Qwen3-8B-Base", "meta-llama/Llama-3.1-8B", "mistralai/Mistral-7B-v0.3",
+        "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B",
     ],
 )
 def test_models_teams_deploy_in_late_2025_are_present(model_id: str) -> None:
@@ -139,3 +140,10 @@ def test_base_checkpoints_are_not_instruct_and_match_their_chat_version() -> Non
     for base, chat in pairs:
         b, c = CATALOG.get(base), CATALOG.get(chat)
         assert not b.instruct and c.instruct and b.total_params == c.total_params, base
+
+
+def test_deepseek_v3_is_mla_and_published_in_fp8() -> None:
+    e = CATALOG.get("deepseek-ai/DeepSeek-V3")
+    assert e.config["kv_lora_rank"] == 512 and e.config["qk_rope_head_dim"] == 64  # the estimator caches the latent
+    assert e.release_format == "fp8" and e.is_moe and 36e9 < e.active_params < 38e9
+    assert e.quality_score("general") is not None
