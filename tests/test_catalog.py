@@ -100,7 +100,8 @@ def test_published_figures_we_rely_on() -> None:
 def test_moe_entries_and_only_they_have_active_params() -> None:
     for entry in CATALOG.entries:
         config = entry.text_config
-        has_experts = bool(config.get("num_local_experts") or config.get("num_experts"))
+        experts = config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts")
+        has_experts = bool(experts)
         assert has_experts == entry.is_moe, entry.id
         if entry.is_moe:
             assert entry.active_params < entry.total_params // 2, entry.id
