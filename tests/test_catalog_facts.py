@@ -136,6 +136,10 @@ def test_base_checkpoints_are_not_instruct_and_match_their_chat_version() -> Non
         ("Qwen/Qwen3-8B-Base", "Qwen/Qwen3-8B"),
         ("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct"),
         ("mistralai/Mistral-7B-v0.3", "mistralai/Mistral-7B-Instruct-v0.3"),
+        ("Qwen/Qwen3-30B-A3B-Base", "Qwen/Qwen3-30B-A3B"),
+        ("meta-llama/Llama-3.2-3B", "meta-llama/Llama-3.2-3B-Instruct"),
+        ("meta-llama/Llama-3.1-70B", "meta-llama/Llama-3.1-70B-Instruct"),
+        ("google/gemma-3-27b-pt", "google/gemma-3-27b-it"),
     )
     for base, chat in pairs:
         b, c = CATALOG.get(base), CATALOG.get(chat)
