@@ -118,6 +118,7 @@ def test_gpt_oss_gguf_note_says_experts_stay_mxfp4() -> None:
         "Qwen/Qwen2.5-Coder-7B-Instruct", "Qwen/Qwen2.5-Coder-14B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct",
         "Qwen/Qwen3-8B-Base", "meta-llama/Llama-3.1-8B", "mistralai/Mistral-7B-v0.3",
         "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B",
+        "HuggingFaceTB/SmolLM3-3B", "microsoft/Phi-4-reasoning",
     ],
 )
 def test_models_teams_deploy_in_late_2025_are_present(model_id: str) -> None:
