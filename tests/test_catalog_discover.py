@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from advisor.catalog import clear_cache, load_catalog
-from advisor.catalog.discover import PUBLISHERS_FILE, discover, load_publishers
+from advisor.sources.discover import PUBLISHERS_FILE, discover, load_publishers
 from advisor.cli import main
 from advisor.errors import ExitCode, HubError, InputError
 from tests.test_hub import FakeHub, _httpx, hub, rate_limit_error  # noqa: F401 - the fake Hub fixture
@@ -75,7 +75,7 @@ def test_allowlist_names_the_labs_the_issue_trusts() -> None:
 
 
 def test_a_broken_allowlist_is_a_located_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import advisor.catalog.discover as module
+    import advisor.sources.discover as module
 
     bad = tmp_path / "publishers.yaml"
     data = yaml.safe_load(PUBLISHERS_FILE.read_text())

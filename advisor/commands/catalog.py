@@ -384,7 +384,7 @@ def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, 
     arrives not rated: selection ranks it below every rated model that serves the task. Needs the
     network: offline (HF_HUB_OFFLINE) or unreachable, it exits 4.
     """
-    from advisor.catalog.discover import discover, is_allowlisted, load_publishers
+    from advisor.sources.discover import discover, is_allowlisted, load_publishers
     from advisor.output import note
 
     if task is not None and task not in load_publishers().tasks:
@@ -427,8 +427,8 @@ def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, 
 
 def _add_discovered(model_ids: list[str]) -> list[str]:
     """Add each model through the `catalog add` machinery, in one write of the user catalog."""
-    from advisor.catalog.hub import default_id, entry_from_facts, read_model
     from advisor.catalog.user import read_user_catalog, write_user_catalog
+    from advisor.sources.hub import default_id, entry_from_facts, read_model
 
     user = read_user_catalog()
     added = []

@@ -101,8 +101,8 @@ def discover(
     ``known_ids`` are skipped (the catalog in use). Raises ``HubError`` (exit 4) when offline or when
     the Hub cannot be reached, and ``InputError`` for an unknown task.
     """
-    from advisor.catalog.hub import HubReadError, _offline, hub_error
     from advisor.errors import InputError
+    from advisor.sources.hub import HubReadError, _offline, hub_error
 
     rules = load_publishers()
     if task is not None and task not in rules.tasks:
