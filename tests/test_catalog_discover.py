@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from advisor.catalog import clear_cache, load_catalog
-from advisor.sources.discover import PUBLISHERS_FILE, discover, load_publishers
 from advisor.cli import main
 from advisor.errors import ExitCode, HubError, InputError
+from advisor.sources.discover import PUBLISHERS_FILE, discover, load_publishers
 from tests.test_hub import FakeHub, _httpx, hub, rate_limit_error  # noqa: F401 - the fake Hub fixture
 
 ANSWERS = json.loads((Path(__file__).parent / "fixtures" / "hub" / "list_models" / "answers.json").read_text())

@@ -384,8 +384,8 @@ def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, 
     arrives not rated: selection ranks it below every rated model that serves the task. Needs the
     network: offline (HF_HUB_OFFLINE) or unreachable, it exits 4.
     """
-    from advisor.sources.discover import discover, is_allowlisted, load_publishers
     from advisor.output import note
+    from advisor.sources.discover import discover, is_allowlisted, load_publishers
 
     if task is not None and task not in load_publishers().tasks:
         raise click.BadParameter(f"{task!r}; tasks: {', '.join(load_publishers().tasks)}", param_hint="--task")
