@@ -72,7 +72,8 @@ def test_add_a_directory_then_it_is_in_the_catalog(user_file: Path, tmp_path: Pa
     assert len(catalog) == before + 1 and catalog.version.endswith("+user")
     assert str(user_file) in catalog.sources
     entry = catalog.get("local/support-bot")
-    assert entry.total_params == 256 * 64 and entry.quality_source == "user-added, not rated"
+    assert entry.total_params == 256 * 64 and not entry.is_rated and entry.quality_tier is None
+    assert entry.release_date is None  # a folder does not say when the model was released (not today)
     assert catalog.get("support-bot") is entry  # by name alone, like built-in entries
     saved = yaml.safe_load(user_file.read_text())
     assert saved["models"][0]["source"] == {"dir": str((tmp_path / "support-bot").resolve())}
@@ -134,7 +135,10 @@ def test_refresh_reads_the_directory_again_and_keeps_a_hand_set_tier(
     directory = tiny_dir(tmp_path / "bot")
     run(capsys, "catalog", "add", str(directory))
     data = yaml.safe_load(user_file.read_text())
-    data["models"][0].update(quality_tier=5, quality_source="our evaluation on 200 tickets")
+    figure = {"benchmark": "our 200 support tickets", "value": 81.0, "date": "2025-11",
+              "source": "internal evaluation"}
+    data["models"][0].update(quality_tier=5, quality_source="our evaluation on 200 tickets",
+                             quality={"general": {"score": 70, "figures": [figure]}})
     user_file.write_text(yaml.safe_dump(data, sort_keys=False))
     tiny_dir(directory, hidden=128)  # retrained wider
     code, out, err = run(capsys, "catalog", "refresh")
@@ -143,6 +147,7 @@ def test_refresh_reads_the_directory_again_and_keeps_a_hand_set_tier(
     entry = load_catalog().get("local/bot")
     assert entry.total_params == 256 * 128
     assert (entry.quality_tier, entry.quality_source) == (5, "our evaluation on 200 tickets")
+    assert entry.quality_score("general") == 70 and entry.quality["general"].figures[0].value == 81.0
 
 
 def test_refresh_one_hub_entry(user_file: Path, hub: FakeHub, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811

@@ -44,7 +44,7 @@ SOURCE_KINDS = ("hub", "dir")
 _HEADER = """\
 # llm-advisor user catalog: models added with `advisor catalog add`, laid over the built-in catalog
 # (an entry with a built-in id replaces it). `advisor catalog refresh` reads each entry again from
-# its source. You may edit it (a quality_tier you set survives a refresh); `advisor catalog validate`
+# its source. You may edit it (quality and quality_tier you set survive a refresh); `advisor catalog validate`
 # does not check this file, `advisor catalog list` does.
 """
 

@@ -42,8 +42,11 @@ licence.commercial   True for licences known to allow it (:data:`COMMERCIAL_LICE
 licence.gated        ``ModelInfo.gated`` ('auto' / 'manual'); False for a directory
 quantized_formats    ``config.quantization_config``: gptq (4/8 bits), awq, bitsandbytes (nf4,
                      nf4-dq, int8), mxfp4, fp8 / fbgemm_fp8 / compressed-tensors float 8-bit
-quality_tier         3, source "user-added, not rated" (a later refresh keeps a tier set by hand)
-release_date         the repo's creation date; a directory's config.json modification date
+quality              not rated: empty ``quality``, no ``quality_tier`` (a later refresh keeps the
+                     quality, language_quality and tier set by hand); selection ranks an unrated
+                     model below every rated one that serves the task (README, "Unrated models")
+release_date         the repo's creation date on the Hub; empty for a directory (a file's
+                     modification date says when it was copied, not when the model was released)
 tasks                the pipeline tag, then the kind (and instruct) when the tag says too little
 notes                where the facts come from, plus every fallback taken above (en and fr)
 ===================  ==========================================================================
@@ -85,8 +88,8 @@ HUB_EXPAND = ["cardData", "gated", "tags", "pipeline_tag", "library_name", "sha"
 DEFAULT_CONTEXT = 2048
 """Context assumed when config.json states none: small on purpose, so nothing is over-promised."""
 
-QUALITY_TIER = 3
-QUALITY_SOURCE = "user-added, not rated"
+QUALITY_KEYS = ("quality_tier", "quality_source", "quality", "language_quality")
+"""The fields a curator sets by hand on an added entry; ``catalog refresh`` keeps them."""
 
 COMMERCIAL_LICENCES = frozenset({
     "apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "isc", "zlib",
@@ -298,12 +301,11 @@ def read_directory(directory: str | Path) -> ModelFacts:
     if not tensors:
         pickles = sorted(p.name for p in path.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".ckpt"))
         weights_note = f"only {', '.join(pickles)}" if pickles else "no weight files in the folder"
-    stamp = _dt.date.fromtimestamp((path / "config.json").stat().st_mtime).isoformat()
     return ModelFacts(
         source="dir",
         ref=str(path),
         config=checkpoint.config,
-        created=stamp,
+        created=None,  # a folder does not say when its model was released
         card="readme" if card else "none",
         sentence_transformers=(path / "modules.json").is_file() or (path / "sentence_bert_config.json").is_file(),
         **_tensor_facts(checkpoint.config, tensors),
@@ -661,9 +663,10 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
     languages = _languages(facts, notes)
     licence = _licence(facts, notes)
     context = _context(facts.config, notes)
-    quality = (QUALITY_TIER, QUALITY_SOURCE)
-    if previous is not None and previous.quality_source != QUALITY_SOURCE:
-        quality = (previous.quality_tier, previous.quality_source)
+    # Not rated until someone curates it; what a curator set by hand survives a refresh.
+    quality: dict[str, Any] = {}
+    if previous is not None:
+        quality = {key: getattr(previous, key) for key in QUALITY_KEYS}
     text = LocalizedText(
         en=" ".join(NOTES[key][0].format(**values) for key, values in notes),
         fr=" ".join(NOTES[key][1].format(**values) for key, values in notes),
@@ -686,9 +689,8 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
         "no language list on the model card",
         "licence": licence,
         "quantized_formats": quantized_formats(facts.config),
-        "quality_tier": quality[0],
-        "quality_source": quality[1],
-        "release_date": facts.created or _dt.date.today().isoformat(),
+        **quality,
+        "release_date": facts.created,
         "tasks": _tasks(facts, kind, instruct, languages, name),
         "notes": text,
     }
