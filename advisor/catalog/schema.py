@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from advisor.datafiles import excerpt
 from advisor.i18n import LocalizedText
 from advisor.questionnaire import TaskType, language_codes
+from advisor.repo_ids import is_valid_repo_id
 
 Kind = Literal["decoder", "encoder", "encoder-decoder", "ssm", "hybrid", "embedding"]
 FrenchSupport = Literal["none", "basic", "good", "strong"]
@@ -59,7 +60,6 @@ Thinking = Literal["none", "hybrid", "always"]
 TERRITORIES = ("EU",)
 """Territories a licence may exclude, as written in the licence (Llama 4's multimodal terms exclude the EU)."""
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _FIGURE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
@@ -264,7 +264,7 @@ class CatalogEntry(BaseModel):
     @field_validator("id")
     @classmethod
     def _repo_id(cls, value: str) -> str:
-        if not _REPO_ID.match(value):
+        if not is_valid_repo_id(value):
             raise ValueError(f"{excerpt(value)} is not a Hub repo id ('owner/name')")
         return value
 
@@ -299,7 +299,7 @@ class CatalogEntry(BaseModel):
     @classmethod
     def _quantized_repo_ids(cls, value: dict[str, str]) -> dict[str, str]:
         for fmt, repo in value.items():
-            if not _REPO_ID.match(repo):
+            if not is_valid_repo_id(repo):
                 raise ValueError(f"{repo!r} ({fmt}) is not a Hub repo id ('owner/name')")
         return value
 

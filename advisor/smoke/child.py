@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import statistics
 import sys
@@ -63,11 +62,6 @@ and reports the timeout; the child's deadline only matters when the parent is st
 WATCH_S = 1.0
 """How often the child's watchdog checks its deadline and that its parent is alive."""
 
-# Hub tokens look like hf_ followed by 30-odd letters and digits; huggingface_hub masks them as
-# token[:3] + "****" + token[-4:] (_login.py). Any run of 20+ is masked here, whatever its length.
-_TOKEN_RE = re.compile(r"hf_[A-Za-z0-9]{20,}")
-_TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")
-
 _OOM_PHRASES = (
     "out of memory",  # torch CUDA/MPS/HPU messages, accelerate's should_reduce_batch_size
     "can't allocate memory",  # torch DefaultCPUAllocator
@@ -85,6 +79,10 @@ REMOTE_CODE_CONFIG_FILES = (
 )
 
 
+from advisor.repo_ids import is_valid_repo_id  # noqa: E402
+from advisor.sources.hub_errors import classify_hub_error, scrub_secrets  # noqa: E402
+
+
 class SmokeFailure(Exception):
     """A failure with a known code: it becomes the ``error`` of the result, no traceback."""
 
@@ -93,15 +91,6 @@ class SmokeFailure(Exception):
         self.code = code
         self.message = message
         self.hint = hint
-
-
-def scrub_secrets(text: str) -> str:
-    """Mask Hub tokens in ``text``: the value of the token variables and anything shaped like one."""
-    for name in _TOKEN_ENV_VARS:
-        value = os.environ.get(name)
-        if value and len(value) >= 8:
-            text = text.replace(value, "hf_****")
-    return _TOKEN_RE.sub("hf_****", text)
 
 
 class Channel:
@@ -513,65 +502,6 @@ def is_out_of_memory(exc: BaseException, torch: Any = None) -> bool:
     return False
 
 
-def classify_hub_error(exc: BaseException, model: str) -> SmokeFailure | None:
-    """Map huggingface_hub errors (possibly wrapped by transformers in OSError) to codes.
-
-    Gated is checked before not-found because GatedRepoError subclasses RepositoryNotFoundError
-    (huggingface_hub errors.py).
-    """
-    try:
-        from huggingface_hub import errors
-    except ImportError:  # pragma: no cover - huggingface_hub is a core dependency
-        return None
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    offline = os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
-
-    def find(kind: type[BaseException]) -> BaseException | None:
-        return next((e for e in chain if isinstance(e, kind)), None)
-
-    if find(errors.GatedRepoError):
-        return SmokeFailure(
-            "gated-needs-token",
-            f"{model} is gated: this account has not been granted access",
-            f"accept the licence at https://huggingface.co/{model}, then set HF_TOKEN or run `hf auth login`",
-        )
-    if find(errors.RepositoryNotFoundError):
-        return SmokeFailure(
-            "not-found",
-            f"{model} was not found on the Hub",
-            "check the id; a private or gated repo also answers 'not found' without a token (set HF_TOKEN)",
-        )
-    if find(errors.RevisionNotFoundError):
-        return SmokeFailure("not-found", f"{model}: the requested revision does not exist")
-    if find(errors.LocalEntryNotFoundError) or find(errors.OfflineModeIsEnabled):
-        if offline:
-            return SmokeFailure(
-                "offline-not-cached",
-                f"{model}: offline (HF_HUB_OFFLINE=1) and not in the cache",
-                "download it once with network access, or unset HF_HUB_OFFLINE",
-            )
-        return SmokeFailure(
-            "offline-not-cached",
-            f"{model}: the Hub could not be reached and the model is not in the cache",
-            "check the network or proxy, or download the model where the Hub is reachable",
-        )
-    entry = getattr(errors, "RemoteEntryNotFoundError", None) or errors.EntryNotFoundError
-    if find(entry):
-        return SmokeFailure("not-found", f"{model} has no config.json on the Hub: not a transformers model")
-    http = find(errors.HfHubHTTPError)
-    if http is not None:
-        status = getattr(getattr(http, "response", None), "status_code", None)
-        if status == 429:
-            return SmokeFailure("hub-error", f"{model}: rate limited by the Hub (HTTP 429 Too Many Requests)",
-                                "the Hub rate-limits anonymous calls: set HF_TOKEN or retry in a few minutes")
-        return SmokeFailure("hub-error", f"{model}: the Hub refused the request (HTTP {status}): {http}")
-    return None
-
-
 def _device_label(model: Any, cuda: bool) -> str:
     device_map = getattr(model, "hf_device_map", None)
     if isinstance(device_map, dict) and device_map:
@@ -626,14 +556,6 @@ def _cuda_snapshot(torch: Any, devices: list[int]) -> dict[int, tuple[int, int]]
     return out
 
 
-_HUB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-
-
-def looks_like_hub_id(model: str) -> bool:
-    """``owner/name`` or a legacy bare ``name``; anything path-like is not."""
-    return bool(_HUB_ID_RE.match(model)) and ".." not in model and not model.endswith((".", "-"))
-
-
 def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> None:
     """The whole smoke test, filling ``report`` as it goes (so a failure keeps what was learnt).
 
@@ -647,12 +569,12 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
     requested = request.get("quantization")
     check_quantization_name(requested)
     local = Path(model).expanduser()
-    if not local.is_dir() and not looks_like_hub_id(model):
+    if not local.is_dir() and not is_valid_repo_id(model, namespace_required=False):
         raise SmokeFailure("not-found", f"{model}: no such directory, and not a Hub id (owner/name) either")
     if local.is_dir():  # nothing to download: the folder's own refusals first, they need no torch
         channel.progress("resolve", model)
         path, config = resolve_local(local.resolve())
-        if looks_like_hub_id(model):
+        if is_valid_repo_id(model, namespace_required=False):
             notes.append(f"{model} is a local directory here: it was loaded instead of the Hub repo")
     torch, transformers = import_runtime()
     want = request.get("device") or "auto"
@@ -677,7 +599,7 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
             failure = classify_hub_error(exc, model)
             if failure is None:
                 raise
-            raise failure from None
+            raise SmokeFailure(failure.code, failure.message, failure.hint) from None
     report["model_path"] = str(path)
     report["config"] = config
     report["quantization"] = quant

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from advisor.results import SmokeAttempt, SmokeError, SmokeResult, Verdict
-from advisor.smoke.child import CHILD_GRACE_S, MARKER, scrub_secrets
+from advisor.smoke.child import CHILD_GRACE_S, MARKER
 from advisor.smoke.child import runs_quantization as runs_quantization  # what the report may suggest
+from advisor.sources.hub_errors import scrub_secrets
 
 DEFAULT_TIMEOUT_S = 900.0
 """Whole-run limit, download included. Loading 140 GB of bf16 weights (a 70B) from an NVMe at
@@ -387,9 +388,10 @@ def exit_code(result: SmokeResult) -> int:
     if code in INPUT_ERROR_CODES:
         return int(ExitCode.INPUT)
     if code == "not-found":
-        from advisor.smoke.child import looks_like_hub_id
+        from advisor.repo_ids import is_valid_repo_id
 
-        local = os.path.isdir(os.path.expanduser(result.model)) or not looks_like_hub_id(result.model)
+        model = result.model
+        local = os.path.isdir(os.path.expanduser(model)) or not is_valid_repo_id(model, namespace_required=False)
         return int(ExitCode.INPUT) if local else int(ExitCode.HUB)
     return int(ExitCode.SMOKE_FAILED)
 

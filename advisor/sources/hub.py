@@ -74,6 +74,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.catalog.schema import CatalogEntry
 from advisor.errors import HubError, InputError
+from advisor.repo_ids import is_valid_repo_id
 from advisor.settings import cache_dir
 
 if TYPE_CHECKING:
@@ -102,7 +103,6 @@ COMMERCIAL_LICENCES = frozenset({
 
 _NON_COMMERCIAL = re.compile(r"^(cc-by-nc|.*-nc-|.*research|.*non-?commercial)")
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _INSTRUCT_NAME = re.compile(r"(instruct|chat|(^|[-_.])it($|[-_.])|sft|dpo|rlhf|orpo|assistant)", re.I)
 _BASE_NAME = re.compile(r"(^|[-_.])base($|[-_.])", re.I)
 _CODE_NAME = re.compile(r"(code|coder)", re.I)
@@ -263,8 +263,8 @@ class ModelFacts:
 
 
 def is_hub_id(text: str) -> bool:
-    """``owner/name`` as the Hub spells repo ids (no ``--`` or ``..``, at most 96 characters)."""
-    return bool(_HUB_ID.match(text)) and "--" not in text and ".." not in text and len(text) <= 96
+    """``owner/name`` as the Hub accepts repo ids (huggingface_hub's own validator)."""
+    return is_valid_repo_id(text)
 
 
 def read_model(ref: str, *, revision: str | None = None, refresh: bool = False) -> ModelFacts:
@@ -516,11 +516,11 @@ def _read_json(path: Path, repo_id: str) -> dict[str, Any]:
 def hub_error(exc: BaseException, repo_id: str) -> HubReadError | None:
     """One clear, token-free ``HubError`` for a huggingface_hub failure, or None if it is not one.
 
-    The mapping is the smoke test's (:func:`advisor.smoke.child.classify_hub_error`), so
+    The mapping is the smoke test's (:func:`advisor.sources.hub_errors.classify_hub_error`), so
     ``advisor catalog add``, ``advisor estimate`` and ``advisor smoke`` word the same failure the same
     way; a 429 gets its own code here, and a network failure that is not a Hub answer is named too.
     """
-    from advisor.smoke.child import classify_hub_error, scrub_secrets
+    from advisor.sources.hub_errors import classify_hub_error, scrub_secrets
 
     failure = classify_hub_error(exc, repo_id)
     if failure is not None:
