@@ -124,12 +124,12 @@ def test_one_story(case: str, profile: str) -> None:
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("case", CASES)
 def test_next_steps_only_suggest_load_tests_the_smoke_test_runs(case: str, profile: str) -> None:
-    from advisor.smoke.runner import NEEDS_CUDA, STORED_BITS
+    from advisor.quantization import loaded_on_the_fly, needs_cuda_to_load
 
     text = rendered(case, profile, "en")
     for quant in re.findall(r"advisor smoke \S+ --quant (\S+)", text):
-        assert quant in STORED_BITS, quant
+        assert quant in loaded_on_the_fly(), quant  # what the smoke child can make from plain weights
         if not PROFILES[profile]["gpus"]:
-            assert quant not in NEEDS_CUDA, quant
+            assert not needs_cuda_to_load(quant), quant
     assert "<awq-repo>" not in text or "AutoAWQ" in text  # a placeholder always says how to find or make one
     assert "<gguf-repo>" not in text or "convert_hf_to_gguf.py" in text

@@ -110,9 +110,9 @@ def _published_repo(option: Any, quant: str) -> str | None:
 
 def _smoke_runs(quant: str, device: str) -> bool:
     """Whether ``advisor smoke`` can load this format from the plain weights on this device."""
-    from advisor.smoke.runner import NEEDS_CUDA, STORED_BITS
+    from advisor.quantization import loaded_on_the_fly, needs_cuda_to_load
 
-    return quant in STORED_BITS and not (quant in NEEDS_CUDA and device == "cpu")
+    return quant in loaded_on_the_fly() and not (needs_cuda_to_load(quant) and device == "cpu")
 
 
 class ReportData(BaseModel):
