@@ -25,7 +25,7 @@ from advisor.recommendation import (
     Technique,
     Versions,
 )
-from advisor.rules.engine import Evaluation
+from advisor.rules.engine import Evaluation, moot_by
 from advisor.rules.loader import KnowledgeBase, load_knowledge_base
 from advisor.rules.schema import APPROACHES, Approach, Rule
 
@@ -220,6 +220,8 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
         rule = rules[entry.id]
         if rule.kind == "advice" and ev.approach not in rule.then.applies_to:
             continue  # advice for a plan that was not chosen changes nothing
+        if not _could_matter(rule, ev):
+            continue  # it could only push towards approaches already vetoed
         for fact in entry.missing:
             key = _FACT_TO_KEY.get(fact, fact)
             if key not in QUESTION_KEYS:
@@ -241,6 +243,20 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
     ]
     out.sort(key=lambda q: (-q.weight, q.key))
     return out
+
+
+def _could_matter(rule: Rule, ev: Evaluation) -> bool:
+    """Whether answering the facts a rule lacks could change anything given the vetoes that fired.
+
+    A score rule whose favoured approaches are all vetoed would be moot if it fired; a veto whose
+    approaches are all excluded already removes nothing more. Asking for either wastes the team's
+    time, and the question would print a reason that contradicts a veto.
+    """
+    if rule.kind == "score":
+        return not moot_by(rule, ev.excluded)
+    if rule.kind == "veto":
+        return any(a not in ev.excluded for a in rule.then.exclude)
+    return True
 
 
 def _weight(rule: Rule) -> int:
