@@ -32,7 +32,15 @@ from advisor.rules.schema import APPROACHES, Approach, Rule
 # Alternatives within this many points of the winner are still called defensible.
 DEFENSIBLE_MARGIN = 2
 # Derived facts point back to the question whose answer they come from.
-_FACT_TO_KEY = {"corpus_tokens": "corpus_size_pages", "rare_language": "languages"}
+_FACT_TO_KEY = {
+    "corpus_tokens": "corpus_size_pages",
+    "rare_language": "languages",
+    "on_device": "deployment_target",
+    "tried_no_llm": "already_tried",
+    "tried_prompting": "already_tried",
+    "tried_rag": "already_tried",
+    "tried_fine_tuning": "already_tried",
+}
 # The reason given when the base scores (not a rule) decided: "start with prompting".
 BASE_SCORES_ID = "BASE-SCORES"
 _KIND_WEIGHT = {"gate": 100, "veto": 50, "score": 0, "advice": 1}
