@@ -109,9 +109,7 @@ class Answers(BaseModel):
     unlabelled_text_pages: int | None = Field(
         None, ge=0, description="Raw domain text without labels, in pages (for continued pre-training)."
     )
-    peak_concurrent_requests: int | None = Field(
-        None, ge=1, description="Requests in flight at the busiest moment."
-    )
+    peak_concurrent_requests: int | None = Field(None, ge=1, description="Requests in flight at the busiest moment.")
     output_tokens: int | None = Field(None, ge=1, description="Typical length of one answer, in tokens.")
 
     @field_validator("languages")
@@ -279,7 +277,10 @@ def load_questions() -> QuestionBook:
             continue
         mapping = mapping_of(question.key)
         if mapping is not None:
-            for field, labels, allowed in (("items", question.items, mapping[0]), ("choices", question.choices, mapping[1])):
+            for field, labels, allowed in (
+                ("items", question.items, mapping[0]),
+                ("choices", question.choices, mapping[1]),
+            ):
                 if question.widget != "mapping" or set(labels) != set(allowed):
                     problems.append(
                         InputError(

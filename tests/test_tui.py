@@ -456,9 +456,7 @@ def test_import_tui_package_does_not_load_textual() -> None:
 
 
 def test_every_question_gets_the_widget_of_its_type() -> None:
-    from advisor.tui.fields import ListField, make_field
-
-    from advisor.tui.fields import MappingField
+    from advisor.tui.fields import ListField, MappingField, make_field
 
     expected = {
         "select": SelectField,
