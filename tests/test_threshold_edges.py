@@ -124,6 +124,9 @@ def _satisfying(leaf: Leaf, want: bool) -> Any:
     spec = fact_specs()[leaf.fact]
     value = KB.thresholds[leaf.value.threshold] if isinstance(leaf.value, ThresholdRef) else leaf.value
     op = leaf.op
+    if op in ("is_set", "is_unset"):
+        some = {"bool": True, "int": 1, "float": 1.0, "list": ("x",)}.get(spec.kind, spec.values[0] if spec.values else 1)
+        return some if (op == "is_set") == want else None
     if op in NUMERIC_OPS:
         bigger = value + 1 if spec.kind == "int" else value + 0.5
         smaller = value - 1 if spec.kind == "int" else value - 0.5
