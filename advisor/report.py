@@ -222,6 +222,13 @@ class ReportView:
             return self.t("value.unanswered")
         if isinstance(value, bool):
             return self.yes_no(value)
+        if isinstance(value, dict):  # already_tried: "Prompting: Tried: not good enough; ..."
+            question = self._questions.get(key)
+            colon, semicolon = ("\u202f: ", "\u202f; ") if self.lang == "fr" else (": ", "; ")
+            return semicolon.join(
+                f"{question.items[k].get(self.lang) if k in question.items else k}{colon}{self.answer(key, v)}"
+                for k, v in value.items()
+            )
         if isinstance(value, (list, tuple)):
             if key == "languages":
                 from advisor.questionnaire import language_names
