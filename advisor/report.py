@@ -224,7 +224,7 @@ class ReportView:
             return self.yes_no(value)
         if isinstance(value, dict):  # already_tried: "Prompting: Tried: not good enough; ..."
             question = self._questions.get(key)
-            colon, semicolon = ("\u202f: ", "\u202f; ") if self.lang == "fr" else (": ", "; ")
+            colon, semicolon = (" : ", " ; ") if self.lang == "fr" else (": ", "; ")  # as the rest of the texts
             return semicolon.join(
                 f"{question.items[k].get(self.lang) if k in question.items else k}{colon}{self.answer(key, v)}"
                 for k, v in value.items()

@@ -137,3 +137,18 @@ def test_breton_plan_starts_with_continued_pretraining() -> None:
 def test_already_tried_unanswered_is_a_follow_up() -> None:
     rec = advisor.recommend({"task_type": "document_qa"}, hardware=HARDWARE["gpu24"])
     assert "already_tried" in {q.key for q in rec.follow_up_questions}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Prompting: Tried: not good enough; RAG (retrieval): Tried: good enough"),
+        ("fr", "Le prompting : Essayé : insuffisant ; La RAG (recherche documentaire) : Essayé : satisfaisant"),
+    ],
+)
+def test_report_shows_what_was_tried(lang: str, expected: str) -> None:
+    from advisor.report import render_markdown
+
+    answers = {"task_type": "document_qa", "already_tried": {"prompting": "insufficient", "rag": "good_enough"}}
+    rec = advisor.recommend(answers, hardware=HARDWARE["gpu24"])
+    assert expected in render_markdown(rec, lang)
