@@ -239,6 +239,7 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
                 slot["rules"].append(rule.id)
                 slot["could"].append(_could(rule, kb))
                 slot["weight"] += _weight(rule)
+    _add_gate_undoers(ev, rules, by_key)
     out = [
         FollowUpQuestion(
             key=key,
@@ -253,13 +254,42 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
     return out
 
 
+def _add_gate_undoers(ev: Evaluation, rules: dict[str, Rule], by_key: dict[str, dict[str, Any]]) -> None:
+    """Questions whose answer could lift the gate that settled the approach.
+
+    A gate fires on known answers, except where it tests that a question is still unanswered
+    (``is_unset``, as in "unless a script was tried and fell short"): answering that question may
+    lift the gate, so it is worth asking, with the gate's weight.
+    """
+    if ev.decided_by == "scores":
+        return
+    entry = next(t for t in ev.trace if t.id == ev.decided_by)
+    gate = rules[entry.id]
+    for test in entry.tests:
+        if test.op != "is_unset" or test.actual is not None:
+            continue
+        key = _FACT_TO_KEY.get(test.fact, test.fact)
+        if key not in QUESTION_KEYS:
+            continue
+        slot = by_key.setdefault(key, {"rules": [], "could": [], "weight": 0})
+        if gate.id not in slot["rules"]:
+            slot["rules"].append(gate.id)
+            slot["could"].append(message("followup.undo_gate", rule=gate.id, approach=approach_name(ev.approach)))
+            slot["weight"] += _KIND_WEIGHT["gate"]
+
+
 def _could_matter(rule: Rule, ev: Evaluation) -> bool:
     """Whether answering the facts a rule lacks could change anything given the vetoes that fired.
 
-    A score rule whose favoured approaches are all vetoed would be moot if it fired; a veto whose
-    approaches are all excluded already removes nothing more. Asking for either wastes the team's
+    Once a gate has settled the approach, vetoes and scores count for nothing; a score rule whose
+    favoured approaches are all vetoed would be moot if it fired; a veto whose approaches are all
+    excluded already removes nothing more. Asking for either wastes the team's
     time, and the question would print a reason that contradicts a veto.
     """
+    if ev.decided_by != "scores" and rule.kind in ("veto", "score"):
+        return False  # a gate settled the approach before any veto or score could count
+    if rule.kind == "gate" and rule.then.decide == ev.approach:
+        return False  # it would settle on the approach already chosen
     if rule.kind == "score":
         return not moot_by(rule, ev.excluded)
     if rule.kind == "veto":

@@ -74,3 +74,30 @@ def test_follow_up_that_only_pushes_towards_a_vetoed_approach_is_not_asked() -> 
     # with documents to retrieve, the same questions matter and are asked
     with_docs = advisor.recommend({**answers, "knowledge_source": "domain_documents"}, hardware=HARDWARE["gpu24"])
     assert {"corpus_size_pages", "needs_citations"} <= {q.key for q in with_docs.follow_up_questions}
+
+
+TICKET_ROUTING = {
+    "task_type": "classification",
+    "needs_language_understanding": "low",
+    "labelled_examples": 40000,
+    "labelled_examples_type": "class_labels",
+    "volume_per_day": 50000,
+    "languages": ["fr"],
+}
+
+
+def test_after_a_gate_only_questions_that_could_lift_it_or_refine_the_plan_are_asked() -> None:
+    rec = advisor.recommend(TICKET_ROUTING, hardware=HARDWARE["gpu24"])
+    assert rec.decided_by == "GATE-CLASSIC-CLASSIFIER"
+    rules = {rule for q in rec.follow_up_questions for rule in q.rules}
+    assert not any(rule.startswith(("SCORE-", "VETO-")) for rule in rules)
+    assert "GATE-EXISTING-SOLUTION-GOOD-ENOUGH" not in rules  # it would settle on no-llm again
+    tried = next(q for q in rec.follow_up_questions if q.key == "already_tried")
+    assert tried.rules == ["GATE-CLASSIC-CLASSIFIER"]
+    assert "could lift GATE-CLASSIC-CLASSIFIER" in tried.could[0].en
+    assert "pourrait lever GATE-CLASSIC-CLASSIFIER" in tried.could[0].fr
+    # and answering it does lift the gate
+    lifted = advisor.recommend(
+        {**TICKET_ROUTING, "already_tried": {"no-llm": "insufficient"}}, hardware=HARDWARE["gpu24"]
+    )
+    assert lifted.approach != "no-llm" and "no-llm" in lifted.excluded
