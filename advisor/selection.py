@@ -87,7 +87,9 @@ def apply_selection(rec: Recommendation) -> None:
     catalog = load_catalog()
     rec.versions.catalog = catalog.version
     if rec.approach == "no-llm":
-        rec.selection_note = message("selection.no_llm")
+        from advisor.classic_plan import encoder_note  # the encoder a classifier plan names (issue 18)
+
+        rec.selection_note = encoder_note(rec, catalog.entries) or message("selection.no_llm")
         return
     choice = select_models(rec.answers, rec.hardware, rec.approach, catalog.entries)
     if choice is None:
