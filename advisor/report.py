@@ -236,6 +236,10 @@ class ReportView:
                 names = language_names()
                 return ", ".join(names[c].get(self.lang) if c in names else c for c in value)
             return ", ".join(str(item) for item in value)
+        if isinstance(value, str) and key.startswith("tried_"):  # facts derived from already_tried
+            if value == "not_tried":
+                return self.t("value.not_tried")
+            key = "already_tried"
         if isinstance(value, str):
             try:
                 choice = self._questions.get(key).choices.get(value)
@@ -397,6 +401,14 @@ class ReportView:
     @property
     def choice(self) -> Any:
         return self.rec.model if getattr(self.rec.model, "chosen", None) is not None else None
+
+    @cached_property
+    def classic_model(self) -> Any:
+        """For a no-LLM classifier plan, the encoder it fine-tunes, named and sized (advisor.classic_plan)."""
+        from advisor.catalog import load_catalog
+        from advisor.classic_plan import encoder_note
+
+        return encoder_note(self.rec, load_catalog().entries)
 
     def model_rows(self) -> list[list[str]]:
         choice = self.choice
