@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from advisor.settings import ENV_LANG, env
+
 Lang = Literal["en", "fr"]
 LANGS: tuple[Lang, ...] = ("en", "fr")
 
@@ -40,7 +42,7 @@ class LocalizedText(BaseModel):
 
 def resolve_lang(explicit: str | None = None) -> Lang:
     """``--lang``, then ``ADVISOR_LANG``, then the locale variables, then English."""
-    for candidate in (explicit, os.environ.get("ADVISOR_LANG"), *_locale_vars()):
+    for candidate in (explicit, env(ENV_LANG), *_locale_vars()):
         if candidate:
             code = candidate.split(":")[0].split("_")[0].split(".")[0].lower()
             if code in LANGS:
@@ -50,29 +52,6 @@ def resolve_lang(explicit: str | None = None) -> Lang:
 
 def _locale_vars() -> list[str | None]:
     return [os.environ.get(name) for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
-
-
-def format_number(value: float, lang: Lang, decimals: int = 1) -> str:
-    """``1234.5`` -> ``1,234.5`` (en) or ``1 234,5`` (fr, narrow no-break space as thousands sign)."""
-    text = f"{value:,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-_UNITS = {"en": ("B", "KiB", "MiB", "GiB", "TiB"), "fr": ("o", "Kio", "Mio", "Gio", "Tio")}
-
-
-def format_bytes(value: float, lang: Lang, decimals: int = 1) -> str:
-    """Binary units: ``GiB`` in English, ``Gio`` in French (the unit French tools print)."""
-    units = _UNITS[lang]
-    size = float(value)
-    index = 0
-    while abs(size) >= 1024 and index < len(units) - 1:
-        size /= 1024
-        index += 1
-    digits = 0 if index == 0 else decimals
-    return f"{format_number(size, lang, digits)} {units[index]}"
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +66,11 @@ def message(key: str, **values: object) -> LocalizedText:
     """A composed text from ``data/messages.yaml``, with its placeholders filled in both languages."""
     text = _messages()[key]
     return text.format(**values) if values else text
+
+
+def approach_name(approach: str) -> LocalizedText:
+    """The approach as people call it, in both languages."""
+    return message(f"approach.{approach}")
 
 
 def join_localized(parts: list[LocalizedText], sep: str = ", ") -> LocalizedText:

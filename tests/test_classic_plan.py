@@ -8,7 +8,7 @@ import pytest
 
 import advisor
 from advisor.catalog import load_catalog
-from advisor.classic_plan import pick_encoder
+from advisor.selection.classic import pick_encoder
 from tests.conftest import HARDWARE
 
 ROUTING = {

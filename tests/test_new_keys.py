@@ -10,9 +10,9 @@ import yaml
 
 import advisor
 from advisor.errors import InputErrors
-from advisor.facts import build_facts, fact_specs
-from advisor.hardware import resolve_hardware
+from advisor.hardware.profile import resolve_hardware
 from advisor.questionnaire import dump_answers, load_answers, load_questions
+from advisor.rules.facts import build_facts, fact_specs
 from advisor.rules.loader import load_knowledge_base
 from tests.conftest import HARDWARE
 
@@ -147,7 +147,7 @@ def test_already_tried_unanswered_is_a_follow_up() -> None:
     ],
 )
 def test_report_shows_what_was_tried(lang: str, expected: str) -> None:
-    from advisor.report import render_markdown
+    from advisor.report.markdown import render_markdown
 
     answers = {"task_type": "document_qa", "already_tried": {"prompting": "insufficient", "rag": "good_enough"}}
     rec = advisor.recommend(answers, hardware=HARDWARE["gpu24"])

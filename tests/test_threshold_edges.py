@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from advisor.facts import build_facts, fact_specs
-from advisor.hardware import resolve_hardware
+from advisor.hardware.profile import resolve_hardware
 from advisor.questionnaire import Answers
 from advisor.rules.engine import evaluate
+from advisor.rules.facts import build_facts, fact_specs
 from advisor.rules.loader import leaves, load_knowledge_base
 from advisor.rules.schema import AllOf, AnyOf, Condition, Leaf, NotOf, Rule, ThresholdRef
 
@@ -125,7 +125,9 @@ def _satisfying(leaf: Leaf, want: bool) -> Any:
     value = KB.thresholds[leaf.value.threshold] if isinstance(leaf.value, ThresholdRef) else leaf.value
     op = leaf.op
     if op in ("is_set", "is_unset"):
-        some = {"bool": True, "int": 1, "float": 1.0, "list": ("x",)}.get(spec.kind, spec.values[0] if spec.values else 1)
+        some = {"bool": True, "int": 1, "float": 1.0, "list": ("x",)}.get(
+            spec.kind, spec.values[0] if spec.values else 1
+        )
         return some if (op == "is_set") == want else None
     if op in NUMERIC_OPS:
         bigger = value + 1 if spec.kind == "int" else value + 0.5

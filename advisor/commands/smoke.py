@@ -16,11 +16,12 @@ import click
 
 from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
-from advisor.i18n import Lang, format_bytes, format_number, resolve_lang
+from advisor.i18n import Lang, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
+from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
-    from advisor.smoke import SmokeResult
+    from advisor.results import SmokeResult
 
 # Size suffixes for --memory-limit: SI (KB, MB, GB) are powers of 1000, IEC (KiB, MiB, GiB) and the
 # one-letter forms docker and ulimit users type (k, m, g) are powers of 1024.
@@ -168,7 +169,7 @@ def smoke(
 
     The Hub token is read from HF_TOKEN or the stored login, never from the command line.
     """
-    from advisor.smoke import DEFAULT_TIMEOUT_S, smoke_test
+    from advisor.smoke.runner import DEFAULT_TIMEOUT_S, smoke_test
 
     lang = resolve_lang((ctx.obj or {}).get("lang"))
     limit = parse_size(memory_limit) if memory_limit else None

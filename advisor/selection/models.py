@@ -15,16 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from advisor.i18n import LocalizedText, format_bytes, message
-from advisor.plan import FitLevel, ModelChoice, ModelOption, TrainingPlan
+from advisor.i18n import LocalizedText, message
+from advisor.results import FitLevel, ModelChoice, ModelOption, TrainingPlan
+from advisor.units import format_bytes
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.questionnaire import Answers
-    from advisor.recommendation import Recommendation
 
-GIB = 1024**3
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
 DEFAULT_CONTEXT_TOKENS = 4096
 # A plan is "comfortable" when the memory left is at least this share of what it needs: llmfit's
@@ -80,24 +79,34 @@ class Budget:
     bandwidth_gbps: float
 
 
-def apply_selection(rec: Recommendation) -> None:
-    """Fill ``rec.model``, ``rec.quantization`` and ``rec.memory`` for its approach and hardware."""
+@dataclass(frozen=True)
+class Selection:
+    """What selection hands back to the recommendation: the plan, or why there is none."""
+
+    choice: ModelChoice | None
+    note: LocalizedText | None
+    catalog_version: str
+
+
+def select_for_approach(
+    answers: Answers, hardware: HardwareProfile, approach: str, *, techniques: frozenset[str] = frozenset()
+) -> Selection:
+    """The model plan for this approach and hardware, from the catalog in use (built-in + user).
+
+    ``techniques``: the plan's techniques; a no-LLM classifier plan names its encoder from them.
+    """
     from advisor.catalog import load_catalog
 
     catalog = load_catalog()
-    rec.versions.catalog = catalog.version
-    if rec.approach == "no-llm":
-        from advisor.classic_plan import encoder_note  # the encoder a classifier plan names (issue 18)
+    if approach == "no-llm":
+        from advisor.selection.classic import encoder_note  # the encoder a classifier plan names (issue 18)
 
-        rec.selection_note = encoder_note(rec, catalog.entries) or message("selection.no_llm")
-        return
-    choice = select_models(rec.answers, rec.hardware, rec.approach, catalog.entries)
+        note = encoder_note(answers, approach, techniques, catalog.entries)
+        return Selection(None, note or message("selection.no_llm"), catalog.version)
+    choice = select_models(answers, hardware, approach, catalog.entries)
     if choice is None:
-        rec.selection_note = message("selection.no_candidate")
-        return
-    rec.model = choice
-    rec.quantization = choice.chosen.quantization
-    rec.memory = choice.chosen.memory
+        return Selection(None, message("selection.no_candidate"), catalog.version)
+    return Selection(choice, None, catalog.version)
 
 
 @dataclass
@@ -267,11 +276,13 @@ def _fit_search(entry: CatalogEntry, budget: Budget, context: int) -> tuple[Any,
     terminal app re-runs the selection on every keystroke with these unchanged, hence the cache.
     """
     from advisor.memory import architecture_for, estimate_bytes
+    from advisor.memory.core import distinct_gguf_ladder
 
     arch = architecture_for(entry)
     smallest: tuple[Any, int, int] | None = None
+    ladder = distinct_gguf_ladder(arch, _ladder(budget, entry))  # only GGUF files that differ
     for devices in _device_counts(budget):
-        for quant in _ladder(budget, entry):
+        for quant in ladder:
             figures = estimate_bytes(arch, quant, context, 1, "inference", num_gpus=devices, device=budget.device)
             need = figures.per_gpu or figures.total
             if _fit(need, budget.per_device_bytes) != "does-not-fit":
@@ -372,7 +383,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
 
 def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
     """For a CPU plan: the GPU the same model would need, in 16 bits and in 4 bits."""
-    from advisor.hardware import gpu_bytes_needed
+    from advisor.hardware.profile import gpu_bytes_needed
     from advisor.memory import architecture_for, estimate_bytes
     from advisor.quantization import get_quantization
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
-from advisor.i18n import Lang, LocalizedText, format_bytes, format_number, points
-from advisor.recommendation import Recommendation
+from advisor.i18n import Lang, LocalizedText, points
+from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
+from advisor.units import GIB, format_bytes, format_number
 
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
 
 # Parts of a memory estimate in the order a reader expects them (advisor.memory breakdown keys).
@@ -58,7 +60,6 @@ _BNB_ARGS = {
     "nf4-dq": 'load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16, '
     "bnb_4bit_use_double_quant=True",
 }
-GIB = 1024**3
 
 
 class RagSettings(BaseModel):
@@ -197,7 +198,7 @@ class ReportView:
         return self.t("value.unknown") if value is None else self.t("value.yes" if value else "value.no")
 
     def approach(self, approach: str) -> str:
-        from advisor.advice import approach_name
+        from advisor.i18n import approach_name
 
         return approach_name(approach).get(self.lang)
 
@@ -350,13 +351,13 @@ class ReportView:
 
     @cached_property
     def flips(self) -> list[Any]:
-        from advisor.sensitivity import flips
+        from advisor.report.sensitivity import flips
 
         return flips(self.rec.answers, self.rec.hardware, knowledge_base=self.kb)
 
     def flip_rows(self) -> list[tuple[str, str, str, str, str]]:
         """(question, key, answer given, answers that flip, approach then), one row per key and outcome."""
-        from advisor.sensitivity import candidates_for
+        from advisor.report.sensitivity import candidates_for
 
         groups: dict[tuple[str, str, str], list[Any]] = {}
         for flip in self.flips:
@@ -404,11 +405,12 @@ class ReportView:
 
     @cached_property
     def classic_model(self) -> Any:
-        """For a no-LLM classifier plan, the encoder it fine-tunes, named and sized (advisor.classic_plan)."""
+        """For a no-LLM classifier plan, the encoder it fine-tunes, named and sized (advisor.selection.classic)."""
         from advisor.catalog import load_catalog
-        from advisor.classic_plan import encoder_note
+        from advisor.selection.classic import encoder_note
 
-        return encoder_note(self.rec, load_catalog().entries)
+        rec = self.rec
+        return encoder_note(rec.answers, rec.approach, [t.id for t in rec.techniques], load_catalog().entries)
 
     def model_rows(self) -> list[list[str]]:
         choice = self.choice

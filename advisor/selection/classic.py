@@ -4,7 +4,7 @@ When the rules settle on no LLM and the plan they give is a classic classifier o
 fine-tuned encoder (the ``classic-classifier`` technique), naming one from the catalog (CamemBERT
 for French text, an English encoder otherwise) and sizing it keeps "no LLM" from reading like "no
 model at all" or contradicting its own plan. Selection (advisor.selection) calls ``encoder_note``;
-this module only reads the catalog and the recommendation.
+this module only reads the catalog and the answers.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from advisor.i18n import LocalizedText, format_bytes, format_number, message
+from advisor.i18n import LocalizedText, message
+from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
-    from advisor.recommendation import Recommendation
+    from advisor.questionnaire import Answers
 
 CLASSIC_TECHNIQUE = "classic-classifier"
 """The technique (knowledge base) whose plan is to fine-tune a small encoder."""
@@ -44,11 +45,12 @@ def pick_encoder(task: str | None, languages: Iterable[str], entries: Iterable[C
     return min(matching, key=lambda e: (e.total_params, e.id))
 
 
-def encoder_note(rec: Recommendation, entries: Iterable[CatalogEntry]) -> LocalizedText | None:
+def encoder_note(
+    answers: Answers, approach: str, techniques: Iterable[str], entries: Iterable[CatalogEntry]
+) -> LocalizedText | None:
     """What a no-LLM classifier plan fine-tunes, with its size; None when the plan is not an encoder."""
-    if rec.approach != "no-llm" or CLASSIC_TECHNIQUE not in {t.id for t in rec.techniques}:
+    if approach != "no-llm" or CLASSIC_TECHNIQUE not in set(techniques):
         return None
-    answers = rec.answers
     entry = pick_encoder(answers.task_type, answers.languages or (), entries)
     if entry is None:
         return None
