@@ -152,3 +152,16 @@ def test_report_shows_what_was_tried(lang: str, expected: str) -> None:
     answers = {"task_type": "document_qa", "already_tried": {"prompting": "insufficient", "rag": "good_enough"}}
     rec = advisor.recommend(answers, hardware=HARDWARE["gpu24"])
     assert expected in render_markdown(rec, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_questions_listing_and_init_template_show_the_mapping(lang: str) -> None:
+    from advisor.questions_doc import answers_template, questions_text
+
+    listing = questions_text(lang)
+    block = listing[listing.index("already_tried:") :]
+    assert "no-llm, prompting, rag, fine-tuning" in block.splitlines()[1]
+    assert "insufficient, good_enough" in block.splitlines()[1]
+    template = answers_template(lang)
+    assert "\nalready_tried:\n" in template and "#   good_enough:" in template
+    assert load_answers(yaml.safe_load(template)) == load_answers({})
