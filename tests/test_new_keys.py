@@ -165,3 +165,19 @@ def test_questions_listing_and_init_template_show_the_mapping(lang: str) -> None
     template = answers_template(lang)
     assert "\nalready_tried:\n" in template and "#   good_enough:" in template
     assert load_answers(yaml.safe_load(template)) == load_answers({})
+
+
+def test_what_if_tries_one_more_approach_in_already_tried() -> None:
+    from advisor.report.sensitivity import flips
+
+    scenario = SCENARIOS["invoice-extraction-nothing-tried"]
+    found = {
+        (str(f.value), f.approach) for f in flips(scenario["answers"], HARDWARE["gpu24"]) if f.key == "already_tried"
+    }
+    assert ("{'prompting': 'insufficient'}", "fine-tuning") in found
+    assert ("{'no-llm': 'good_enough'}", "no-llm") in found
+    # what was already answered is kept: only one more approach changes
+    tried = SCENARIOS["bank-assistant-prompting-and-rag-tried"]
+    for flip in flips(tried["answers"], HARDWARE["gpu24"]):
+        if flip.key == "already_tried":
+            assert len(flip.value) >= len(flip.current) >= 2
