@@ -331,7 +331,7 @@ def _candidate(
     realtime = answers.latency_requirement == "realtime_lt_1s"
     min_tps = REALTIME_MIN_TPS if realtime else READING_SPEED_TPS
     score = (
-        QUALITY_WEIGHT * entry.quality_tier
+        QUALITY_WEIGHT * (entry.quality_tier or 0)  # not rated: below every rated model
         + french
         - QUANT_PENALTY_PER_RANK * (quant.quality_rank - 1)
         - (TIGHT_FIT_PENALTY if fit == "tight" else 0.0)
@@ -386,7 +386,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
         tokens_per_second=round(c.tps, 1),
         why=message(
             "selection.why",
-            tier=entry.quality_tier,
+            tier=entry.quality_tier if entry.quality_tier is not None else "—",
             quantization=quant.name,
             need=_gib(c.need),
             usable=_gib(budget.per_device_bytes),
@@ -499,7 +499,8 @@ def _embedding(
         return None
     wants_french = "fr" in (answers.languages or ())
     best = max(
-        pool, key=lambda e: (e.quality_tier, FRENCH_BONUS[e.french_support] if wants_french else 0, -e.total_params)
+        pool,
+        key=lambda e: (e.quality_tier or 0, FRENCH_BONUS[e.french_support] if wants_french else 0, -e.total_params),
     )
     quant = get_quantization("fp16" if budget.device == "gpu" else "fp32")
     context = min(best.context_length, EMBEDDING_CONTEXT)
