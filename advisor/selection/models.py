@@ -88,13 +88,21 @@ class Selection:
     catalog_version: str
 
 
-def select_for_approach(answers: Answers, hardware: HardwareProfile, approach: str) -> Selection:
-    """The model plan for this approach and hardware, from the catalog in use (built-in + user)."""
+def select_for_approach(
+    answers: Answers, hardware: HardwareProfile, approach: str, *, techniques: frozenset[str] = frozenset()
+) -> Selection:
+    """The model plan for this approach and hardware, from the catalog in use (built-in + user).
+
+    ``techniques``: the plan's techniques; a no-LLM classifier plan names its encoder from them.
+    """
     from advisor.catalog import load_catalog
 
     catalog = load_catalog()
     if approach == "no-llm":
-        return Selection(None, message("selection.no_llm"), catalog.version)
+        from advisor.selection.classic import encoder_note  # the encoder a classifier plan names (issue 18)
+
+        note = encoder_note(answers, approach, techniques, catalog.entries)
+        return Selection(None, note or message("selection.no_llm"), catalog.version)
     choice = select_models(answers, hardware, approach, catalog.entries)
     if choice is None:
         return Selection(None, message("selection.no_candidate"), catalog.version)
