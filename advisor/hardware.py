@@ -390,7 +390,7 @@ class _GpuOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "GPU"
     vram_gb: float | None = Field(
-        None, gt=0, le=4096, description="Memory in GiB, as GPU makers count it (24 for a 4090); from the GPU table if omitted."
+        None, gt=0, le=4096, description="Memory in GiB as makers count it (24 for a 4090); else from the GPU table."
     )
     bandwidth_gbps: float | None = Field(None, gt=0)
 
