@@ -504,7 +504,7 @@ def _gpu_from_override(index: int, name: str, vram_gb: float, bandwidth: float |
     total = int(vram_gb * GIB)
     return GpuInfo(
         index=index,
-        name=spec.name if spec is not None else name,
+        name=name,
         vendor=spec.vendor if spec is not None else "nvidia",
         total_bytes=total,
         usable_bytes=usable_gpu_bytes(total),
