@@ -29,10 +29,10 @@ _EXPORTS = {
     "smoke_test": "advisor.smoke:smoke_test",
     "models": "advisor.catalog:models",
     "Answers": "advisor.questionnaire:Answers",
-    "Recommendation": "advisor.recommendation:Recommendation",
+    "Recommendation": "advisor.results:Recommendation",
     "HardwareProfile": "advisor.hardware:HardwareProfile",
     "MemoryEstimate": "advisor.memory:MemoryEstimate",
-    "SmokeResult": "advisor.smoke:SmokeResult",
+    "SmokeResult": "advisor.results:SmokeResult",
 }
 
 __all__ = sorted(_EXPORTS)

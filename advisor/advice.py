@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
 from advisor.facts import build_facts
 from advisor.hardware import HardwareProfile
 from advisor.i18n import LocalizedText, join_localized, message, points
 from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
-from advisor.recommendation import (
+from advisor.results import (
     Alternative,
     FollowUpQuestion,
     Reason,
     Recommendation,
+    SmokeResult,
     SourceRef,
     Technique,
     Versions,
@@ -28,6 +29,9 @@ from advisor.recommendation import (
 from advisor.rules.engine import Evaluation
 from advisor.rules.loader import KnowledgeBase, load_knowledge_base
 from advisor.rules.schema import APPROACHES, Approach, Rule
+
+if TYPE_CHECKING:
+    from advisor.selection import Selection
 
 # Alternatives within this many points of the winner are still called defensible.
 DEFENSIBLE_MARGIN = 2
@@ -59,10 +63,12 @@ def recommend(
     kb = knowledge_base or load_knowledge_base()
     facts = build_facts(parsed, profile, kb.meta)
     evaluation = kb.evaluate(facts)
-    rec = assemble(parsed, profile, kb, evaluation)
-    _select_model(rec)
-    if smoke_test:
-        _attach_smoke_test(rec, smoke_progress)
+    from advisor.selection import select_for_approach
+
+    selection = select_for_approach(parsed, profile, evaluation.approach)
+    rec = assemble(parsed, profile, kb, evaluation, selection)
+    if smoke_test and rec.model is not None:
+        rec = rec.model_copy(update={"smoke": _smoke_test(rec, smoke_progress)})
     return rec
 
 
@@ -72,11 +78,13 @@ def _hardware(hardware: HardwareProfile | dict[str, Any] | None) -> HardwareProf
     return resolve_hardware(hardware)
 
 
-def assemble(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase, ev: Evaluation) -> Recommendation:
-    """Turn an evaluation into the reasons, alternatives and follow-ups a person reads."""
+def assemble(
+    answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase, ev: Evaluation, selection: Selection | None = None
+) -> Recommendation:
+    """Turn an evaluation and the model plan into one validated result: reasons, alternatives, follow-ups."""
     rules = {rule.id: rule for rule in kb.rules}
-    return Recommendation.model_construct(
-        schema_version=1,
+    choice = selection.choice if selection else None
+    return Recommendation(
         approach=ev.approach,
         decided_by=ev.decided_by,
         reasons=_reasons(ev, rules, kb),
@@ -85,15 +93,18 @@ def assemble(answers: Answers, hardware: HardwareProfile, kb: KnowledgeBase, ev:
         techniques=_techniques(ev, rules, kb),
         scores=ev.scores,
         excluded=ev.excluded,
-        model=None,
-        quantization=None,
-        memory=None,
-        selection_note=None,
+        model=choice,
+        quantization=choice.chosen.quantization if choice else None,
+        memory=choice.chosen.memory if choice else None,
+        selection_note=selection.note if selection else None,
         answers=answers,
         hardware=hardware,
-        versions=Versions(advisor=__version__, knowledge_base=kb.version),
+        versions=Versions(
+            advisor=__version__,
+            knowledge_base=kb.version,
+            catalog=selection.catalog_version if selection else None,
+        ),
         trace=ev.trace,
-        smoke=None,
     )
 
 
@@ -279,21 +290,13 @@ def _techniques(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
     return out
 
 
-def _select_model(rec: Recommendation) -> None:
-    """Fill model, quantization and memory from the catalog (see advisor.selection)."""
-    from advisor.selection import apply_selection
-
-    apply_selection(rec)
-
-
-def _attach_smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None] | None) -> None:
+def _smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None] | None) -> SmokeResult:
     """Load the chosen model the way the plan says, and keep the measured result next to the estimate.
 
-    Nothing to load for no-llm. A GGUF (llama.cpp) or pre-quantized plan is passed as is: the smoke
-    test says plainly that it loads through transformers and which format to try instead.
+    A GGUF (llama.cpp) or pre-quantized plan is passed as is: the smoke test says plainly that it
+    loads through transformers and which format to try instead.
     """
-    if rec.model is None:
-        return
     from advisor.smoke import smoke_test
 
-    rec.smoke = smoke_test(rec.model.id, quantization=rec.quantization, estimate=rec.memory, progress=progress)
+    assert rec.model is not None
+    return smoke_test(rec.model.id, quantization=rec.quantization, estimate=rec.memory, progress=progress)

@@ -13,13 +13,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from advisor.questionnaire import Answers, choices_of
+from advisor.units import GIB
 
 if TYPE_CHECKING:
     from advisor.hardware import HardwareProfile
     from advisor.rules.schema import KnowledgeBaseMeta
 
 FactKind = Literal["enum", "int", "float", "bool", "list"]
-GIB = 1024**3
 
 
 @dataclass(frozen=True)

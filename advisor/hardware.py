@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.datafiles import errors_from_validation
 from advisor.errors import InputError, InputErrors
+from advisor.units import GIB
 
-GIB = 1024**3
 MIB = 1024**2
 
 # Memory the CUDA/ROCm runtime keeps per device before a model gets any: CUDA context, kernels,

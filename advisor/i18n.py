@@ -52,29 +52,6 @@ def _locale_vars() -> list[str | None]:
     return [os.environ.get(name) for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
 
 
-def format_number(value: float, lang: Lang, decimals: int = 1) -> str:
-    """``1234.5`` -> ``1,234.5`` (en) or ``1 234,5`` (fr, narrow no-break space as thousands sign)."""
-    text = f"{value:,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-_UNITS = {"en": ("B", "KiB", "MiB", "GiB", "TiB"), "fr": ("o", "Kio", "Mio", "Gio", "Tio")}
-
-
-def format_bytes(value: float, lang: Lang, decimals: int = 1) -> str:
-    """Binary units: ``GiB`` in English, ``Gio`` in French (the unit French tools print)."""
-    units = _UNITS[lang]
-    size = float(value)
-    index = 0
-    while abs(size) >= 1024 and index < len(units) - 1:
-        size /= 1024
-        index += 1
-    digits = 0 if index == 0 else decimals
-    return f"{format_number(size, lang, digits)} {units[index]}"
-
-
 @lru_cache(maxsize=1)
 def _messages() -> dict[str, LocalizedText]:
     from advisor.datafiles import PACKAGE_DIR, read_yaml, validate

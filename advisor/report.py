@@ -18,9 +18,10 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
-from advisor.i18n import Lang, LocalizedText, format_bytes, format_number, points
-from advisor.recommendation import Recommendation
+from advisor.i18n import Lang, LocalizedText, points
+from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
+from advisor.units import GIB, format_bytes, format_number
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
@@ -58,7 +59,6 @@ _BNB_ARGS = {
     "nf4-dq": 'load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16, '
     "bnb_4bit_use_double_quant=True",
 }
-GIB = 1024**3
 
 
 class RagSettings(BaseModel):

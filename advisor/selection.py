@@ -30,18 +30,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from advisor.i18n import LocalizedText, format_bytes, message
-from advisor.plan import Demand, FitLevel, ModelChoice, ModelOption, TrainingPlan
+from advisor.i18n import LocalizedText, message
+from advisor.results import Demand, FitLevel, ModelChoice, ModelOption, TrainingPlan
+from advisor.units import GIB, format_bytes
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
     from advisor.hardware import HardwareProfile
     from advisor.questionnaire import Answers
-    from advisor.recommendation import Recommendation
     from advisor.throughput import Delivery
     from advisor.throughput import Demand as DemandFigures
 
-GIB = 1024**3
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
 DEFAULT_CONTEXT_TOKENS = 4096
 # A plan is "comfortable" when the memory left is at least this share of what it needs: llmfit's
@@ -164,22 +163,26 @@ class _Candidate:
         return self.delivery.per_stream_tps
 
 
-def apply_selection(rec: Recommendation) -> None:
-    """Fill ``rec.model``, ``rec.quantization`` and ``rec.memory`` for its approach and hardware."""
+@dataclass(frozen=True)
+class Selection:
+    """What selection hands back to the recommendation: the plan, or why there is none."""
+
+    choice: ModelChoice | None
+    note: LocalizedText | None
+    catalog_version: str
+
+
+def select_for_approach(answers: Answers, hardware: HardwareProfile, approach: str) -> Selection:
+    """The model plan for this approach and hardware, from the catalog in use (built-in + user)."""
     from advisor.catalog import load_catalog
 
     catalog = load_catalog()
-    rec.versions.catalog = catalog.version
-    if rec.approach == "no-llm":
-        rec.selection_note = message("selection.no_llm")
-        return
-    choice = select_models(rec.answers, rec.hardware, rec.approach, catalog.entries)
+    if approach == "no-llm":
+        return Selection(None, message("selection.no_llm"), catalog.version)
+    choice = select_models(answers, hardware, approach, catalog.entries)
     if choice is None:
-        rec.selection_note = message("selection.no_candidate")
-        return
-    rec.model = choice
-    rec.quantization = choice.chosen.quantization
-    rec.memory = choice.chosen.memory
+        return Selection(None, message("selection.no_candidate"), catalog.version)
+    return Selection(choice, None, catalog.version)
 
 
 def select_models(
@@ -465,9 +468,9 @@ def _score(
     score = quality * (1 - loss / 100)
     if fit == "tight":
         score -= TIGHT_FIT_PENALTY
-    if engine == "llama.cpp" and budget.device == "gpu" and budget.vendor != "apple":
-        if budget.per_device_bytes >= LARGE_GPU_BYTES:
-            score -= LLAMA_CPP_LARGE_GPU_PENALTY
+    large_gpu = budget.device == "gpu" and budget.vendor != "apple" and budget.per_device_bytes >= LARGE_GPU_BYTES
+    if engine == "llama.cpp" and large_gpu:
+        score -= LLAMA_CPP_LARGE_GPU_PENALTY
     return score + SPEED_WEIGHT * max(-SPEED_BONUS_CAP, min(SPEED_BONUS_CAP, math.log2(headroom)))
 
 

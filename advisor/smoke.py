@@ -24,8 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from advisor.results import SmokeAttempt, SmokeError, SmokeResult, Verdict
 from advisor.smoke_child import MARKER, scrub_secrets
 
 DEFAULT_TIMEOUT_S = 900.0
@@ -68,101 +67,7 @@ skips them."""
 NEEDS_CUDA = frozenset({"int8", "nf4", "nf4-dq"})
 """bitsandbytes formats: the child refuses them without a CUDA GPU."""
 
-ErrorCode = Literal[
-    "gated-needs-token",
-    "not-found",
-    "offline-not-cached",
-    "bin-weights-only",
-    "needs-remote-code",
-    "timeout",
-    "crashed",
-    "out-of-memory",
-    "missing-dependency",
-    "cuda-required",
-    "unsupported-quantization",
-    "unsupported-model",
-    "hub-error",
-    "failed",
-]
-Verdict = Literal["fits", "does-not-fit", "could-not-run"]
 Progress = Callable[[str, "str | None"], None]
-
-
-class SmokeError(BaseModel):
-    """Why a smoke test did not pass, in words a person can act on."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: ErrorCode = Field(description="Stable identifier, for programs and tests.")
-    message: str = Field(description="What happened; Hub tokens are masked.")
-    hint: str | None = Field(None, description="What to do about it.")
-
-
-class SmokeAttempt(BaseModel):
-    """One child run; the fallback makes several, biggest quantization first."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    quantization: str | None = Field(description="Quantization asked for (None: the child's default).")
-    verdict: Verdict
-    error_code: ErrorCode | None = None
-    peak_memory_bytes: int | None = None
-    seconds: float = Field(description="Wall time of this child, start to end.")
-
-
-class SmokeResult(BaseModel):
-    """What loading and running the model really took, next to what was estimated."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ok: bool = Field(description="True when the model loaded and generated.")
-    verdict: Verdict = Field(
-        description="fits: it ran; does-not-fit: out of memory (or a memory cap hit); "
-        "could-not-run: refused, missing, crashed or timed out, so nothing is known about the fit."
-    )
-    error: SmokeError | None = Field(None, description="Set whenever ok is False.")
-    model: str = Field(description="The Hub id or directory as given.")
-    model_path: str | None = Field(
-        None, description="The local directory actually loaded (a Hub snapshot path)."
-    )
-    revision: str | None = None
-    device: str | None = Field(None, description="Where the weights went: 'cpu', 'cuda:0', 'cuda:0,cuda:1'.")
-    quantization: str | None = Field(None, description="Quantization the last attempt loaded or tried.")
-    load_seconds: float | None = Field(None, description="from_pretrained until the weights are in place.")
-    time_to_first_token_s: float | None = Field(None, description="Prefill and first token, median of runs.")
-    tokens_per_second: float | None = Field(
-        None, description="Decode rate after the first token: (new tokens - 1) / decode time, median of runs."
-    )
-    prompt_tokens: int | None = None
-    new_tokens: int | None = Field(None, description="Tokens generated in the measured run.")
-    runs: int | None = Field(None, description="Measured generations (after one warm-up).")
-    peak_memory_bytes: int | None = Field(
-        None, description="GPU: max allocated by torch + non-torch memory, summed over GPUs; CPU: peak RSS."
-    )
-    load_peak_memory_bytes: int | None = Field(
-        None, description="Peak while loading (dtype casts and quantization transients included)."
-    )
-    generation_peak_memory_bytes: int | None = Field(
-        None, description="Peak while generating, measured after a reset once loading was done."
-    )
-    memory_per_device: dict[str, int] = Field(default_factory=dict, description="GPU peak per device.")
-    baseline_memory_bytes: int | None = Field(
-        None, description="Held before the weights loaded: GPU used memory, or RSS with libraries imported."
-    )
-    peak_rss_bytes: int | None = Field(None, description="Peak resident memory of the child, on any device.")
-    memory_measure: str | None = Field(None, description="How peak_memory_bytes was measured.")
-    estimate_bytes: int | None = Field(None, description="The estimate's total for this quantization.")
-    compared_measured_bytes: int | None = Field(None, description="The measured side of the ratio.")
-    compared_estimate_bytes: int | None = Field(None, description="The estimated side of the ratio.")
-    measured_over_estimated: float | None = Field(
-        None, description="compared_measured_bytes / compared_estimate_bytes (1.0 = the estimate was exact)."
-    )
-    comparison: str | None = Field(None, description="What was compared with what, in words.")
-    generated_text: str | None = Field(None, description="Decoded new tokens (None without a tokenizer).")
-    generated_token_ids: list[int] = Field(default_factory=list)
-    attempts: list[SmokeAttempt] = Field(default_factory=list, description="Every child run, in order.")
-    notes: list[str] = Field(default_factory=list, description="What the run assumed or could not do.")
-    seconds: float | None = Field(None, description="Wall time of all attempts.")
 
 
 # ---------------------------------------------------------------------------------------------

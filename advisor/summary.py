@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.i18n import Lang, format_bytes, message
+from advisor.i18n import Lang, message
 from advisor.output import stdout_console
-from advisor.recommendation import Recommendation
+from advisor.results import Recommendation
+from advisor.units import format_bytes
 
 MAX_FOLLOW_UPS = 5
 

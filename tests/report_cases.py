@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from advisor.i18n import LocalizedText
-from advisor.plan import ModelChoice, ModelOption, TrainingPlan
-from advisor.recommendation import Recommendation
+from advisor.results import MemoryEstimate, ModelChoice, ModelOption, Recommendation, TrainingPlan
 
 GIB = 1024**3
 
@@ -86,39 +83,39 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-class StandInMemory(BaseModel):
-    """The fields of advisor.memory.MemoryEstimate the report reads."""
-
-    total_bytes: int
-    breakdown: dict[str, int]
-    assumptions: list[Any] = Field(default_factory=list)
-    context_tokens: int | None = None
-    batch_size: int | None = None
-    num_gpus: int = 1
-    per_gpu_bytes: int | None = None
-
-
-def _memory(context: int, batch: int = 1, gpus: int = 1, **parts: float) -> StandInMemory:
-    """Parts in GiB over all GPUs, sharded evenly, as the estimator reports sharded plans."""
+def stand_in_memory(context: int, batch: int = 1, gpus: int = 1, **parts: float) -> MemoryEstimate:
+    """A real estimate with chosen parts in GiB over all GPUs, sharded evenly as the estimator reports
+    sharded plans; the fields the report does not read hold neutral values."""
     breakdown = {name: int(gib * GIB) for name, gib in parts.items()}
     total = sum(breakdown.values())
-    return StandInMemory(
+    return MemoryEstimate(
+        model="report-case",
+        model_type="qwen3",
         total_bytes=total,
         per_gpu_bytes=total // gpus,
-        num_gpus=gpus,
         breakdown=breakdown,
-        assumptions=[
-            LocalizedText(
-                en="KV cache in bf16 for the whole context.", fr="Cache KV en bf16 pour tout le contexte."
-            ),
-            "activations: one sequence, no paging",
-        ],
+        details={},
+        total_params=0,
+        active_params=0,
+        trainable_params=0,
+        params_source="catalog",
+        quantization="bf16",
+        weights_bits_per_param=16.0,
+        mode="inference",
+        runtime="vllm",
+        device="gpu",
         context_tokens=context,
+        max_new_tokens=0,
         batch_size=batch,
+        num_gpus=gpus,
+        kv_cache_dtype="bf16",
+        kv_cache_bytes_per_token=0,
+        gradient_checkpointing=None,
+        assumptions=["KV cache in bf16 for the whole context.", "activations: one sequence, no paging"],
     )
 
 
-def _option(**fields: Any) -> ModelOption:
+def stand_in_option(**fields: Any) -> ModelOption:
     defaults: dict[str, Any] = {
         "family": "qwen3",
         "kind": "decoder",
@@ -135,8 +132,8 @@ def _option(**fields: Any) -> ModelOption:
 def planned_model(usable_per_gpu: int) -> ModelChoice:
     """A fine-tuning plan spread over two GPUs, as selection would return it."""
     usable = 2 * usable_per_gpu
-    memory = _memory(2048, 4, 2, weights=61.0, kv_cache=3.0, activations=1.5, overhead=2.0)
-    chosen = _option(
+    memory = stand_in_memory(2048, 4, 2, weights=61.0, kv_cache=3.0, activations=1.5, overhead=2.0)
+    chosen = stand_in_option(
         id="Qwen/Qwen3-32B",
         name="Qwen3 32B",
         total_params=32_762_123_264,
@@ -153,8 +150,8 @@ def planned_model(usable_per_gpu: int) -> ModelChoice:
             "avec le français officiellement pris en charge.",
         ),
     )
-    moe_memory = _memory(2048, 4, 2, weights=57.0, kv_cache=1.5, activations=1.0, overhead=2.0)
-    runner = _option(
+    moe_memory = stand_in_memory(2048, 4, 2, weights=57.0, kv_cache=1.5, activations=1.0, overhead=2.0)
+    runner = stand_in_option(
         id="Qwen/Qwen3-30B-A3B",
         name="Qwen3 30B-A3B",
         total_params=30_532_122_624,
@@ -171,7 +168,7 @@ def planned_model(usable_per_gpu: int) -> ModelChoice:
             fr="Bien plus rapide (3,3 Md de paramètres actifs) mais un niveau de qualité en dessous.",
         ),
     )
-    training_memory = _memory(
+    training_memory = stand_in_memory(
         2048, 4, 2, weights=61.0, gradients=1.0, optimizer=2.0, adapters=0.5, activations=18.0, overhead=3.0
     )
     training = TrainingPlan(
@@ -207,7 +204,7 @@ def planned_model(usable_per_gpu: int) -> ModelChoice:
 
 def with_planned_model(rec: Recommendation, smoke: bool = True) -> Recommendation:
     """``rec`` with the hand-built plan (and a smoke-test result) in place of what selection gave."""
-    from advisor.smoke import SmokeResult
+    from advisor.results import SmokeResult
 
     choice = planned_model(rec.hardware.max_gpu_usable_bytes)
     result = None

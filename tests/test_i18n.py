@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.i18n import LocalizedText, format_bytes, format_number, message, points, resolve_lang
+from advisor.i18n import LocalizedText, message, points, resolve_lang
+from advisor.units import format_bytes, format_number
 
 
 def test_numbers_and_sizes_follow_the_language() -> None:

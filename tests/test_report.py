@@ -22,10 +22,9 @@ import pytest
 from advisor.advice import approach_name, recommend
 from advisor.hardware import GpuInfo, HardwareProfile
 from advisor.i18n import LocalizedText
-from advisor.plan import FitLevel, Runtime, TrainingPlan
 from advisor.questionnaire import choices_of
-from advisor.recommendation import Alternative, Recommendation
 from advisor.report import MEMORY_PARTS, load_report_data, render_markdown, table_cell
+from advisor.results import Alternative, FitLevel, Recommendation, Runtime, TrainingPlan
 from advisor.rules.loader import load_knowledge_base
 from advisor.rules.schema import APPROACHES, RuleKind
 from advisor.smoke import Verdict
@@ -166,7 +165,7 @@ def test_model_plan_sections() -> None:
     assert "| **Total** | **42.8 GiB** | **60%** |" in memory  # one GPU's share of training
     assert "█" in memory and "Memory for training" in memory
     assert "Optimizer states" in memory and "KV cache in bf16 for the whole context." in memory
-    assert "Cache KV en bf16 pour tout le contexte." in section(fr, 5)
+    assert "```text\nKV cache in bf16 for the whole context." in section(fr, 5)  # quoted as the estimator wrote it
     assert "Assumptions: 2,048 tokens of context per request, batch of 4." in memory
     plan = section(en, 6)
     assert "| LoRA rank | 16 |" in plan and "`data/train.jsonl`" in plan

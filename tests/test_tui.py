@@ -377,7 +377,7 @@ async def test_missing_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 
 async def test_save_report_in_the_chosen_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from advisor.recommendation import Recommendation
+    from advisor.results import Recommendation
 
     def fake_markdown(self: Recommendation, lang: str = "en") -> str:
         return f"# report {lang} {self.approach}\n"
@@ -407,7 +407,7 @@ async def test_save_report_in_the_chosen_language(tmp_path: Path, monkeypatch: p
 
 
 async def test_report_module_missing_is_said_in_the_dialog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from advisor.recommendation import Recommendation
+    from advisor.results import Recommendation
 
     def missing(self: Recommendation, lang: str = "en") -> str:
         raise ModuleNotFoundError("No module named 'advisor.report'")

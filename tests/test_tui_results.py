@@ -112,7 +112,7 @@ async def test_smoke_test_runs_in_a_worker_and_shows_its_result(
     monkeypatch: pytest.MonkeyPatch, target: tuple[str, str]
 ) -> None:
     from advisor import smoke
-    from advisor.smoke import SmokeResult
+    from advisor.results import SmokeResult
 
     calls: list[tuple[str, Any]] = []
 

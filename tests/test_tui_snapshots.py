@@ -16,8 +16,10 @@ from textual.widgets import Input
 
 from advisor.hardware import GIB
 from advisor.i18n import LocalizedText
-from advisor.plan import ModelChoice, ModelOption
+from advisor.results import ModelChoice, ModelOption
+from advisor.selection import Selection
 from advisor.tui import AdvisorApp
+from tests.report_cases import stand_in_memory, stand_in_option
 from tests.test_tui import settle
 
 HARDWARE = {"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}
@@ -31,39 +33,34 @@ RAG_ANSWERS = {
 
 
 def _option(model_id: str, quantization: str, weights_gib: float, fit: str) -> ModelOption:
-    breakdown = {"weights": int(weights_gib * GIB), "kv_cache": GIB // 2, "activations": GIB // 4, "overhead": GIB}
-    total = sum(breakdown.values())
+    memory = stand_in_memory(4096, weights=weights_gib, kv_cache=0.5, activations=0.25, overhead=1.0)
     usable = int(20.7 * GIB)
-    return ModelOption.model_construct(
+    return stand_in_option(
         id=model_id,
+        name=model_id.split("/")[-1],
+        total_params=12_000_000_000,
+        context_length=32_768,
         quantization=quantization,
-        runtime="vllm",
-        device="gpu",
-        num_gpus=1,
-        memory={"total_bytes": total, "breakdown": breakdown},
+        memory=memory,
         usable_bytes=usable,
         fit=fit,
-        margin_bytes=usable - total,
+        margin_bytes=usable - memory.total_bytes,
         why=LocalizedText(en="fixed plan for the pictures", fr="plan fixe pour les images"),
     )
 
 
-def _fixed_selection(rec: Any) -> None:
-    """Stands in for advisor.selection.apply_selection: the same plan whatever the catalog holds."""
-    if rec.approach == "no-llm":
-        return
+def _fixed_selection(answers: Any, hardware: Any, approach: str) -> Selection:
+    """Stands in for advisor.selection.select_for_approach: the same plan whatever the catalog holds."""
+    if approach == "no-llm":
+        return Selection(None, None, "fixed")
     chosen = _option("example/model-12b-instruct", "awq-int4", 7.5, "comfortable")
     runner_up = _option("example/model-24b-instruct", "awq-int4", 13.0, "tight")
-    rec.model = ModelChoice.model_construct(
-        id=chosen.id, chosen=chosen, runner_ups=[runner_up], embedding=None, training=None, notes=[]
-    )
-    rec.quantization = chosen.quantization
-    rec.memory = chosen.memory
+    return Selection(ModelChoice(id=chosen.id, chosen=chosen, runner_ups=[runner_up]), None, "fixed")
 
 
 @pytest.fixture(autouse=True)
 def _fixed_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("advisor.selection.apply_selection", _fixed_selection)
+    monkeypatch.setattr("advisor.selection.select_for_approach", _fixed_selection)
 
 
 async def _settle(pilot: Any, *keys: str) -> None:

@@ -10,8 +10,9 @@ import click
 from advisor.catalog import KINDS, Catalog, CatalogEntry, load_catalog, parse_catalog_file
 from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode, InputError, InputErrors
-from advisor.i18n import Lang, format_number, resolve_lang
+from advisor.i18n import Lang, resolve_lang
 from advisor.output import print_json, stdout_console
+from advisor.units import format_number
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -16,11 +16,12 @@ import click
 
 from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
-from advisor.i18n import Lang, format_bytes, format_number, resolve_lang
+from advisor.i18n import Lang, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
+from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
-    from advisor.smoke import SmokeResult
+    from advisor.results import SmokeResult
 
 # Size suffixes for --memory-limit: SI (KB, MB, GB) are powers of 1000, IEC (KiB, MiB, GiB) and the
 # one-letter forms docker and ulimit users type (k, m, g) are powers of 1024.

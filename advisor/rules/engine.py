@@ -27,6 +27,12 @@ Outcome = Literal["fired", "not_fired", "not_evaluated", "not_reached"]
 # Recommendation (model_dump, JSON schema).
 
 
+FactValue = bool | int | float | str | tuple[str, ...] | None
+"""What a fact holds once built from the answers and the hardware (lists are kept as tuples)."""
+TestValue = bool | int | float | str | list[str] | list[int] | list[float] | None
+"""What a rule compares a fact with, its threshold already resolved."""
+
+
 @dataclass(slots=True)
 class LeafTrace:
     """One test as evaluated: the fact, what it was compared with, its value, and the result
@@ -34,8 +40,8 @@ class LeafTrace:
 
     fact: str
     op: str
-    value: Any
-    actual: Any
+    value: TestValue
+    actual: FactValue
     result: bool | None
 
 
@@ -49,7 +55,7 @@ class RuleTrace:
     kind: str
     outcome: Outcome
     applied: bool
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, FactValue] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     tests: list[LeafTrace] = field(default_factory=list)
 

@@ -18,7 +18,7 @@ from advisor.tui.texts import localized, t
 
 if TYPE_CHECKING:
     from advisor.hardware import HardwareProfile
-    from advisor.recommendation import Recommendation
+    from advisor.results import Recommendation
 
 HardwareState = Literal["detecting", "detected", "given", "unavailable", "failed"]
 

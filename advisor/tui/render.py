@@ -16,12 +16,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from advisor.i18n import Lang, format_bytes, format_number
+from advisor.i18n import Lang
 from advisor.tui.texts import colon, t, t_or
+from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
     from advisor.hardware import HardwareProfile
-    from advisor.recommendation import Recommendation
+    from advisor.results import Recommendation
 
 BAR_WIDTH = 28
 """Cells of a memory bar: fits next to an 18-cell label and a size within 80 columns."""
