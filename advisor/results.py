@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.hardware import GpuInfo, HardwareProfile
+from advisor.hosted_api import HostedRoute
 from advisor.i18n import Lang, LocalizedText
 from advisor.memory.estimate import MemoryEstimate
 from advisor.questionnaire import Answers
@@ -154,6 +155,9 @@ class ModelChoice(BaseModel):
     demand: Demand | None = Field(None, description="What the use case asks of the serving plan.")
     embedding_device: Literal["gpu", "cpu"] | None = Field(None, description="Where the embedding model runs.")
     vector_index_bytes: int | None = Field(None, description="RAM of the vector index for the corpus (RAG/RAFT).")
+    hosted: HostedRoute | None = Field(
+        None, description="Hosted-API route when the data may go to a public API; first when it serves the team better."
+    )
 
 
 # ---------------------------------------------------------------------------------------------

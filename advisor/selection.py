@@ -237,6 +237,23 @@ def select_models(
     unsupported = _unsupported_formats(budget)
     if unsupported:
         notes.append(message("selection.unsupported_format", formats=", ".join(unsupported)))
+    from advisor.hosted_api import hosted_route
+
+    hosted = hosted_route(answers, demand.prompt_tokens, demand.output_tokens)
+    if hosted is not None and hosted.first:
+        best_api = hosted.options[0]
+        cost = "-" if best_api.monthly_cost is None else f"{best_api.monthly_cost:,.0f} {best_api.currency}"
+        notes.insert(
+            0,
+            message(
+                "selection.hosted_first",
+                provider=best_api.provider,
+                model=best_api.model,
+                cost=cost,
+                date=best_api.price_as_of,
+                local=chosen.entry.id,
+            ),
+        )
     option = _option(chosen, budget, context)
     return ModelChoice(
         id=option.id,
@@ -257,6 +274,7 @@ def select_models(
         ),
         embedding_device=embedding_device,
         vector_index_bytes=index_bytes,
+        hosted=hosted,
     )
 
 

@@ -348,3 +348,48 @@ def test_training_plans_keep_the_full_sequence_when_a_base_fits_at_it() -> None:
     big = plan(answers, {"gpu_name": "H100", "gpu_count": 8, "ram_gb": 512}, "fine-tuning")
     assert big.training is not None and big.training.num_gpus == 8 and big.training.distribution == "fsdp"
     assert big.chosen.total_params > choice.chosen.total_params
+
+
+# --- hosted API route -------------------------------------------------------------------------------
+
+
+def test_a_small_team_whose_data_may_leave_gets_the_api_first_with_eu_options_for_french() -> None:
+    answers = {**CHAT_FR, "data_privacy": "public_api_ok", "team_ml_skills": "none", "volume_per_day": 2000}
+    choice = plan(answers, {"gpu_name": "RTX 4090", "ram_gb": 64})
+    assert choice.hosted is not None and choice.hosted.first
+    assert set(choice.hosted.reasons) == {"small_ml_team", "modest_volume"}
+    assert choice.hosted.options[0].eu_hosted and choice.hosted.options[0].monthly_cost is not None
+    assert "hosted model API" in choice.notes[0].en and "API de modèle hébergée" in choice.notes[0].fr
+
+
+def test_the_api_cost_follows_volume_and_tokens() -> None:
+    from advisor.hosted_api import hosted_route
+
+    low = hosted_route(Answers(data_privacy="public_api_ok", volume_per_day=1000), 1000, 100)
+    high = hosted_route(Answers(data_privacy="public_api_ok", volume_per_day=2000), 1000, 100)
+    cost = {o.model: o.monthly_cost for o in low.options}
+    # gpt-4o-mini: 1,000 x 30 x (1,000 x 0.15 + 100 x 0.60) / 1e6 = 6.3 USD.
+    assert cost["gpt-4o-mini"] == pytest.approx(6.3)
+    assert {o.model: o.monthly_cost for o in high.options}["gpt-4o-mini"] == pytest.approx(12.6)
+
+
+@pytest.mark.parametrize("privacy", ["on_prem_only", "private_cloud_ok", None])
+def test_no_api_route_when_the_data_must_stay(privacy: str | None) -> None:
+    answers = {**CHAT, "data_privacy": privacy, "team_ml_skills": "none", "budget": "low"}
+    assert plan(answers, {"gpu_name": "RTX 4090", "ram_gb": 64}).hosted is None
+
+
+def test_a_skilled_team_at_high_volume_self_hosts_first() -> None:
+    answers = {
+        **CHAT,
+        "data_privacy": "public_api_ok",
+        "team_ml_skills": "advanced",
+        "budget": "high",
+        "volume_per_day": 50000,
+    }
+    hosted = plan(answers, {"gpu_name": "H100", "ram_gb": 64}).hosted
+    assert hosted is not None and not hosted.first and hosted.reasons == []
+    from advisor.hosted_api import MODEST_VOLUME
+
+    assert plan({**answers, "volume_per_day": MODEST_VOLUME}, {"gpu_name": "H100", "ram_gb": 64}).hosted.first
+    assert not plan({**answers, "volume_per_day": MODEST_VOLUME + 1}, {"gpu_name": "H100", "ram_gb": 64}).hosted.first
