@@ -53,6 +53,10 @@ QUANTIZATIONS: tuple[str, ...] = get_args(Quantization)
 KINDS: tuple[str, ...] = get_args(Kind)
 FRENCH_LEVELS: tuple[str, ...] = get_args(FrenchSupport)
 QUALITY_TASKS: tuple[str, ...] = get_args(QualityTask)
+Thinking = Literal["none", "hybrid", "always"]
+"""none: answers directly; hybrid: thinks or not, as the request asks; always: every answer thinks first."""
+TERRITORIES = ("EU",)
+"""Territories a licence may exclude, as written in the licence (Llama 4's multimodal terms exclude the EU)."""
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
@@ -77,6 +81,35 @@ class Licence(BaseModel):
         description="True when the Hub repo asks the user to accept terms before download: "
         "the smoke test then needs a token with access.",
     )
+
+    monthly_active_user_cap: int | None = Field(
+        None,
+        gt=0,
+        description="Above this many monthly active users (of the licensee's products on the release "
+        "date), the licence needs a separate agreement with the author (Llama: 700 million).",
+    )
+    excluded_territories: list[str] = Field(
+        default_factory=list,
+        description="Territories whose residents or companies get no licence (e.g. 'EU' for Llama 4's "
+        "multimodal models); the notes say who exactly and whether end users are concerned.",
+    )
+    terms_source: str | None = Field(
+        None, min_length=1, description="Where the cap or territory terms were read (licence file, use policy)."
+    )
+
+    @field_validator("excluded_territories")
+    @classmethod
+    def _territories(cls, value: list[str]) -> list[str]:
+        for territory in value:
+            if territory not in TERRITORIES:
+                raise ValueError(f"{territory!r} is not a known territory ({', '.join(TERRITORIES)})")
+        return value
+
+    @model_validator(mode="after")
+    def _terms_sourced(self) -> Licence:
+        if (self.monthly_active_user_cap is not None or self.excluded_territories) and not self.terms_source:
+            raise ValueError("a user cap or excluded territory needs terms_source saying where it was read")
+        return self
 
     @field_validator("id")
     @classmethod
@@ -181,6 +214,24 @@ class CatalogEntry(BaseModel):
         "quantizers). bf16/int8/nf4 through transformers + bitsandbytes are always possible "
         "and not listed.",
     )
+    release_format: Quantization | None = Field(
+        None,
+        description="The precision the authors publish the weights in when it is not 16-bit: 'mxfp4' "
+        "(gpt-oss experts), 'fp8' (DeepSeek-V3). None: bf16/fp16 as usual.",
+    )
+    quantized_repos: dict[Quantization, str] = Field(
+        default_factory=dict,
+        description="Hub repo ids of published pre-quantized checkpoints, by format (the authors' own "
+        "first, else established quantizers); reports name them instead of a placeholder.",
+    )
+    thinking: Thinking | None = Field(
+        None,
+        description="Whether answers start with a reasoning trace: none, hybrid (switchable), always. "
+        "None when not stated.",
+    )
+    thinking_switch: LocalizedText | None = Field(
+        None, description="How to turn thinking on or off (hybrid) or tune it (always), in English and French."
+    )
     quality_tier: int | None = Field(
         None,
         ge=1,
@@ -243,6 +294,14 @@ class CatalogEntry(BaseModel):
                 raise ValueError(f"{code!r} is not an ISO 639-1 language code")
         return value
 
+    @field_validator("quantized_repos")
+    @classmethod
+    def _quantized_repo_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for fmt, repo in value.items():
+            if not _REPO_ID.match(repo):
+                raise ValueError(f"{repo!r} ({fmt}) is not a Hub repo id ('owner/name')")
+        return value
+
     @field_validator("quantized_formats", "tasks")
     @classmethod
     def _no_duplicates(cls, value: list[str]) -> list[str]:
@@ -273,6 +332,12 @@ class CatalogEntry(BaseModel):
             raise ValueError("params_source 'published' needs params_note saying where the count comes from")
         if self.kind == "embedding" and self.instruct:
             raise ValueError("an embedding model is not instruction-tuned; set instruct: false")
+        published = set(self.quantized_formats) | ({self.release_format} if self.release_format else set())
+        unlisted = sorted(set(self.quantized_repos) - published)
+        if unlisted:
+            raise ValueError(f"quantized_repos names {', '.join(unlisted)}, missing from quantized_formats")
+        if self.thinking_switch is not None and self.thinking not in ("hybrid", "always"):
+            raise ValueError("thinking_switch needs thinking 'hybrid' or 'always'")
         if (self.quality_tier is None) != (self.quality_source is None):
             raise ValueError("quality_tier and quality_source go together: set both, or neither (not rated)")
         return self
