@@ -69,26 +69,28 @@ MISS_QUALITY_WEIGHT = 0.1
 LARGE_GPU_BYTES = 32 * GIB
 LLAMA_CPP_LARGE_GPU_PENALTY = 3.0
 RUNNER_UPS = 4
-# Quality stand-in for a model the catalog has not rated for the task: its tier on a 0-100 scale,
-# plus a little for size within the tier (larger models of one generation know more; MoE counts
-# the geometric mean of total and active parameters, a common rule of thumb). Documented in the
-# README; replaced by quality_score as the catalog rates models.
+# Quality of a model the catalog has not rated for the task (see quality_of): the median of its
+# tier's rated models on that task, less UNRATED_PENALTY; TIER_BASE + TIER_STEP x tier when
+# nothing is rated on the task, and TIER_STEP per tier away from the nearest rated tier.
 TIER_BASE = 25.0
-TIER_STEP = 12.0
-SIZE_STEP = 1.5
+TIER_STEP = 8.0
+UNRATED_PENALTY = 2.0
 # When French is asked and the catalog has no measured French score for a model, its
 # french_support level moves the score by these points.
 FRENCH_ADJUST = {"strong": 2.0, "good": 0.0, "basic": -5.0, "none": -15.0}
 # Task types -> the catalog's quality tasks (QUALITY_CONTRACT: general, code, reasoning,
-# long_context, instruction_following).
-QUALITY_TASK = {
-    "code_generation": "code",
-    "reasoning": "reasoning",
-    "numeric_analytics": "reasoning",
-    "document_qa": "long_context",
-    "parsing_structured": "instruction_following",
-    "data_transformation": "instruction_following",
-    "information_extraction": "instruction_following",
+# long_context, instruction_following); several tasks are averaged. A chat assistant or a drafting
+# tool must know things and follow instructions; extraction and parsing must follow a format.
+QUALITY_TASKS: dict[str, tuple[str, ...]] = {
+    "code_generation": ("code",),
+    "reasoning": ("reasoning",),
+    "numeric_analytics": ("reasoning",),
+    "document_qa": ("long_context", "general"),
+    "conversational_assistant": ("general", "instruction_following"),
+    "drafting_generation": ("general", "instruction_following"),
+    "parsing_structured": ("instruction_following",),
+    "data_transformation": ("instruction_following",),
+    "information_extraction": ("instruction_following",),
 }
 # Passages are embedded in chunks of about 512 tokens, about one per page of text (a page of
 # prose holds 400-600 tokens); HNSW stores each float32 vector plus about 50 % for its graph
@@ -204,7 +206,8 @@ def select_models(
         embedding, embedding_device, reserved, index_bytes = _embedding(entries, answers, budget, hardware, notes)
         if reserved:
             budget = _shrink(budget, reserved)
-    swept = [c for entry in allowed for c in _sweep(entry, budget, context, answers, demand)]
+    calib = calibration(entries)
+    swept = [c for entry in allowed for c in _sweep(entry, budget, context, answers, demand, calib)]
     fitting = [c for c in swept if c.fit != "does-not-fit"]
     training: TrainingPlan | None = None
     if approach in ("fine-tuning", "raft"):
@@ -295,35 +298,105 @@ def _rank(c: _Candidate) -> tuple[float, int, int, str]:
 # --- quality -------------------------------------------------------------------------------------
 
 
-def quality_of(entry: CatalogEntry, answers: Answers) -> float:
+@dataclass(frozen=True)
+class Calibration:
+    """What the rated models of the catalog say about the unrated ones, per task."""
+
+    tier_medians: dict[tuple[str, int], float]  # (task, tier) -> median score of rated models of that tier
+    rated_tasks: frozenset[str]  # tasks at least one model is rated on
+    french_gap: float  # median of general - French score over models measured on both
+
+
+_CALIBRATIONS: dict[tuple[int, int], Calibration] = {}
+
+
+def calibration(entries: list[CatalogEntry]) -> Calibration:
+    """The calibration of ``entries`` (computed once per catalog list)."""
+    key = (id(entries), len(entries))
+    found = _CALIBRATIONS.get(key)
+    if found is None:
+        if len(_CALIBRATIONS) > 8:
+            _CALIBRATIONS.clear()
+        found = _CALIBRATIONS[key] = _calibrate(entries)
+    return found
+
+
+def _calibrate(entries: list[CatalogEntry]) -> Calibration:
+    import statistics
+
+    by_key: dict[tuple[str, int], list[float]] = {}
+    gaps: list[float] = []
+    for e in entries:
+        quality = getattr(e, "quality", None) or {}
+        for task, rated in quality.items():
+            by_key.setdefault((task, e.quality_tier or 1), []).append(rated.score)
+        french = (getattr(e, "language_quality", None) or {}).get("fr")
+        if french is not None and "general" in quality:
+            gaps.append(quality["general"].score - french.score)
+    medians = {k: statistics.median(v) for k, v in by_key.items()}
+    tasks = frozenset(task for task, _ in medians)
+    return Calibration(medians, tasks, statistics.median(gaps) if gaps else 0.0)
+
+
+def _tier_median(calib: Calibration, task: str, tier: int) -> float:
+    """Median score of the rated models of ``tier`` on ``task``; from the nearest rated tier when
+    none (TIER_STEP points a tier), and the tier scale itself when nothing is rated on the task."""
+    if (task, tier) in calib.tier_medians:
+        return calib.tier_medians[(task, tier)]
+    rated = [t for (k, t) in calib.tier_medians if k == task]
+    if not rated:
+        return TIER_BASE + TIER_STEP * tier
+    nearest = min(rated, key=lambda t: (abs(t - tier), t))
+    return calib.tier_medians[(task, nearest)] + TIER_STEP * (tier - nearest)
+
+
+def quality_tasks(answers: Answers) -> tuple[str, ...]:
+    """The catalog quality tasks that measure this use case (averaged by quality_of)."""
+    return QUALITY_TASKS.get(answers.task_type or "", ("general",))
+
+
+def quality_of(entry: CatalogEntry, answers: Answers, calib: Calibration | None = None) -> float:
     """0-100 quality of ``entry`` for the task and languages asked (before any format's loss).
 
-    The catalog's per-task score where it has one (``quality_score``, which already lowers it for
-    a requested language the model handles worse); its general score for a task it is not rated
-    on; else the tier stand-in (TIER_BASE + TIER_STEP x tier + SIZE_STEP x log2(size / 8B)),
-    adjusted for French by ``french_support`` when French is asked and not measured.
+    Rule, in order:
+
+    1. The catalog score of each quality task the use case needs (``quality_tasks``; averaged),
+       from ``quality_score``, which caps it by each requested language the model was measured
+       in. A task no model is rated on is read as ``general``.
+    2. A model not rated on the task gets the median score of the rated models of its quality
+       tier on that task, less UNRATED_PENALTY points: a measured model wins a tie against an
+       estimated one.
+    3. When French is asked and the model has no measured French score, its French is estimated
+       as its general score less the median gap between general and French scores of the models
+       measured on both, moved by its ``french_support`` level (FRENCH_ADJUST); the score is
+       capped by that estimate, as a measured French score would cap it.
     """
+    if calib is None:
+        from advisor.catalog import load_catalog
+
+        calib = calibration(load_catalog().entries)
     languages = list(answers.languages or ())
-    task = QUALITY_TASK.get(answers.task_type or "", "general")
+    tasks = tuple(dict.fromkeys(t if t in calib.rated_tasks else "general" for t in quality_tasks(answers)))
+    tier = entry.quality_tier or 1
     scorer = getattr(entry, "quality_score", None)
-    score = None
-    if scorer is not None:
-        score = scorer(task, languages)  # type: ignore[arg-type]
-        if score is None and task != "general":
-            score = scorer("general", languages)
-    if score is None:
-        tier = entry.quality_tier or 1
-        total = entry.total_params / 1e9
-        effective = math.sqrt(total * entry.active_params / 1e9) if entry.active_params else total
-        score = TIER_BASE + TIER_STEP * tier + SIZE_STEP * math.log2(max(0.1, effective) / 8)
-    measured_fr = getattr(entry, "language_quality", {}).get("fr") if hasattr(entry, "language_quality") else None
+    scores = []
+    for task in tasks:
+        rated = scorer(task, languages) if scorer is not None else None  # type: ignore[arg-type]
+        scores.append(rated if rated is not None else _tier_median(calib, task, tier) - UNRATED_PENALTY)
+    score = sum(scores) / len(scores)
+    measured_fr = (getattr(entry, "language_quality", None) or {}).get("fr")
     if "fr" in languages and measured_fr is None:
-        score += FRENCH_ADJUST[entry.french_support]
+        general = scorer("general", []) if scorer is not None else None
+        if general is None:
+            general = _tier_median(calib, "general", tier) - UNRATED_PENALTY
+        score = min(score, general - calib.french_gap + FRENCH_ADJUST[entry.french_support])
     return round(max(0.0, min(100.0, score)), 2)
 
 
 def loss_of(quant: Any, entry: CatalogEntry) -> float:
     """Quality share lost in ``quant``: nothing in the format the model was released in."""
+    if quant.name == getattr(entry, "release_format", None):
+        return 0.0
     if quant.native_when_published and quant.name in entry.quantized_formats:
         return 0.0
     return quant.quality_loss_pct
@@ -421,15 +494,24 @@ def _unsupported_formats(budget: Budget) -> list[str]:
     return [name for name in ("bf16", "fp8", "mxfp4") if not runs_on(get_quantization(name), budget)]
 
 
+def _published(entry: CatalogEntry) -> frozenset[str]:
+    release = getattr(entry, "release_format", None)
+    return frozenset(entry.quantized_formats) | ({release} if release else frozenset())
+
+
 @lru_cache(maxsize=256)
-def _ladder_for(budget: Budget, published: frozenset[str]) -> tuple[tuple[Any, str], ...]:
+def _ladder_for(
+    budget: Budget, published: frozenset[str], release_format: str | None = None
+) -> tuple[tuple[Any, str], ...]:
     """(format, engine) pairs to try, best quality first: what the device runs and exists for the model."""
     from advisor.quantization import get_quantization, quantization_ladder
 
     out: list[tuple[Any, str]] = []
     # A model released in a compact format (gpt-oss: MXFP4) has no 16-bit checkpoint to serve or
     # quantize online: its release format is its 16-bit.
-    released = any(get_quantization(name).native_when_published for name in published if name in VLLM_FORMATS)
+    released = release_format is not None or any(
+        get_quantization(name).native_when_published for name in published if name in VLLM_FORMATS
+    )
     for name in quantization_ladder():
         quant = get_quantization(name)
         if not runs_on(quant, budget):
@@ -492,7 +574,6 @@ def _score(
     return score + SPEED_WEIGHT * max(-SPEED_BONUS_CAP, min(SPEED_BONUS_CAP, math.log2(headroom)))
 
 
-
 def _memory(
     entry: CatalogEntry, quant: Any, engine: str, gpus: int, context: int, device: str
 ) -> tuple[int, int, int, int]:
@@ -514,18 +595,23 @@ def _memory(
 
 
 def _sweep(
-    entry: CatalogEntry, budget: Budget, context: int, answers: Answers, demand: DemandFigures
+    entry: CatalogEntry,
+    budget: Budget,
+    context: int,
+    answers: Answers,
+    demand: DemandFigures,
+    calib: Calibration | None = None,
 ) -> list[_Candidate]:
     """Plans of ``entry``: per format (best first), the layout that meets the demand with the fewest
     GPUs per replica, else the fastest; stops at the first format with a plan that meets it."""
     from advisor.throughput import deliver
 
-    quality = quality_of(entry, answers)
+    quality = quality_of(entry, answers, calib)
     active_share = (entry.active_params or entry.total_params) / entry.total_params
     active = entry.active_params or entry.total_params
     plans: list[_Candidate] = []
     top = -math.inf  # best score of a plan that fits and meets the demand
-    for quant, engine in _ladder_for(budget, frozenset(entry.quantized_formats)):
+    for quant, engine in _ladder_for(budget, _published(entry), getattr(entry, "release_format", None)):
         loss = loss_of(quant, entry)
         if quality * (1 - loss / 100) + SPEED_WEIGHT * SPEED_BONUS_CAP < top:
             break  # the ladder is ordered by loss: no later format can rank higher
