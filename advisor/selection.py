@@ -207,7 +207,8 @@ def select_models(
         if reserved:
             budget = _shrink(budget, reserved)
     calib = calibration(entries)
-    swept = [c for entry in allowed for c in _sweep(entry, budget, context, answers, demand, calib)]
+    base = hash((budget, context, demand, answers.task_type, answers.languages, id(calib)))
+    swept = [c for entry in allowed for c in _swept(entry, budget, context, answers, demand, calib, base)]
     fitting = [c for c in swept if c.fit != "does-not-fit"]
     training: TrainingPlan | None = None
     if approach in ("fine-tuning", "raft"):
@@ -594,6 +595,28 @@ def _memory(
     return found
 
 
+def _swept(
+    entry: CatalogEntry,
+    budget: Budget,
+    context: int,
+    answers: Answers,
+    demand: DemandFigures,
+    calib: Calibration,
+    base: int,
+) -> list[_Candidate]:
+    """``_sweep``, memoised: the terminal app and the benchmarks ask again with the same inputs, and
+    the plans of a model depend only on it, the hardware, the context, the demand and what the
+    quality reads from the answers (task and languages); ``base`` hashes those shared inputs once
+    per selection."""
+    key = ("sweep", entry.id, entry.total_params, base)
+    found = _FIT_CACHE.get(key)
+    if found is None:
+        if len(_FIT_CACHE) > FIT_CACHE_SIZE:
+            _FIT_CACHE.clear()
+        found = _FIT_CACHE[key] = _sweep(entry, budget, context, answers, demand, calib)
+    return found
+
+
 def _sweep(
     entry: CatalogEntry,
     budget: Budget,
@@ -751,15 +774,19 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
     from advisor.memory import estimate_memory
 
     entry, quant = c.entry, c.quant
-    estimate = estimate_memory(
-        entry,
-        quantization=quant.name,
-        context_tokens=context,
-        batch_size=c.seqs,
-        num_gpus=c.devices,
-        runtime=c.engine if c.engine in quant.engines else None,
-        device=budget.device,
-    )
+    key = ("estimate", entry.id, entry.total_params, quant.name, context, c.seqs, c.devices, c.engine, budget.device)
+    estimate = _FIT_CACHE.get(key)
+    if estimate is None:
+        estimate = _FIT_CACHE[key] = estimate_memory(
+            entry,
+            quantization=quant.name,
+            context_tokens=context,
+            batch_size=c.seqs,
+            num_gpus=c.devices,
+            runtime=c.engine if c.engine in quant.engines else None,
+            device=budget.device,
+        )
+    estimate = estimate.model_copy()  # a fresh top level per plan; its parts are never modified
     d = c.delivery
     return ModelOption(
         id=entry.id,
