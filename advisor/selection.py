@@ -52,17 +52,17 @@ GPU_MEMORY_UTILIZATION = 0.9
 VLLM_MAX_NUM_SEQS = 256
 # llama.cpp's server runs a few parallel slots well (continuous batching, but no paged KV):
 # plans on llama.cpp count on at most this many requests at once per instance (assumption).
-LLAMA_CPP_MAX_PARALLEL = 4
+LLAMA_CPP_MAX_PARALLEL = 8
 # Ranking: quality (0-100 after the format's loss) dominates; a tight fit and speed beyond the
 # need only break near-ties.
 TIGHT_FIT_PENALTY = 1.0
 SPEED_WEIGHT = 0.5
 SPEED_BONUS_CAP = 2.0
 DEMAND_MISS_PENALTY = 100.0
-# A plan that misses the demand ranks by how close it comes: points per halving of the speed
-# needed, and a little quality to break ties.
+# A plan that misses the demand ranks by how close it comes (points per halving of the speed
+# needed) and by half its quality after the format's loss.
 MISS_SPEED_WEIGHT = 5.0
-MISS_QUALITY_WEIGHT = 0.1
+MISS_QUALITY_WEIGHT = 0.5
 # llama.cpp on a large GPU serves one request at a time well but has no paged KV cache and a weak
 # scheduler next to vLLM; from this much memory per GPU a vLLM format is preferred by this many
 # points (GGUF stays the choice on small GPUs, Apple and CPU, where vLLM formats do not fit).
@@ -565,7 +565,10 @@ def _score(
     and spare speed only break near-ties); far below, ranked by closeness, for plans that miss it."""
     headroom = max(1e-6, delivery.per_stream_tps / max(0.1, demand.per_stream_tps))
     if not delivery.meets:
-        return -DEMAND_MISS_PENALTY + MISS_SPEED_WEIGHT * math.log2(min(1.0, headroom)) + MISS_QUALITY_WEIGHT * quality
+        effective = quality * (1 - loss / 100)
+        return (
+            -DEMAND_MISS_PENALTY + MISS_SPEED_WEIGHT * math.log2(min(1.0, headroom)) + MISS_QUALITY_WEIGHT * effective
+        )
     score = quality * (1 - loss / 100)
     if fit == "tight":
         score -= TIGHT_FIT_PENALTY
@@ -661,7 +664,7 @@ def _sweep(
                 max_concurrency=max_seqs,
                 demand=demand,
             )
-            seqs = max(1, min(max_seqs, math.ceil(demand.concurrency / dp)))
+            seqs = delivery.batch
             need = need1 + (seqs - 1) * kv_seq
             if fit != "does-not-fit":
                 fit = "comfortable" if need * COMFORT_FACTOR <= budget.per_device_bytes else "tight"

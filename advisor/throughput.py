@@ -26,9 +26,9 @@ from typing import Any
 # on H100 PCIe 53 %, A100 46 %; torchao bf16 on A100 70 %. 0.6 is the middle of that range.
 MBU = 0.6
 # Share of peak TFLOPS prefill reaches: RTX 4090 pp512 8B F16 9,382 tok/s = 150 of 165 TFLOPS
-# (reference section 4, derived) is the best case; vLLM with chunked prefill and mixed batches
-# reaches less. 0.5 is a conservative middle.
-PREFILL_MFU = 0.5
+# (reference section 4, derived) is the best case, at a short prompt; long prompts add attention
+# FLOPs this model leaves out, and vLLM's mixed batches reach less. 0.7 is a middle.
+PREFILL_MFU = 0.7
 # Each tensor-parallel doubling keeps this share of the ideal speed-up (all-reduce per layer over
 # NVLink/PCIe). Lambda's vLLM runs (reference section 4): Llama-3.1-70B-FP8 ITL 35.8 ms on 1xH100,
 # 38.3 ms on 4xH100 at much larger batches; 0.85 per doubling is an assumption within that.
@@ -60,13 +60,14 @@ DEFAULT_LATENCY = "interactive_lt_5s"
 class Demand:
     """What the use case needs from a serving plan at its busiest."""
 
-    concurrency: int  # requests in flight at peak
+    concurrency: int  # requests in flight at peak (1 for batch work: the plan batches as it likes)
     aggregate_tps: float  # output tokens per second at peak, over all requests
     per_stream_tps: float  # decode speed one request needs
     ttft_s: float  # time to first token allowed
     prompt_tokens: int
     output_tokens: int
     requests_per_day: int | None
+    batch: bool = False  # throughput only: no per-request latency beyond finishing the day's work
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Delivery:
     single_stream_tps: float  # decode speed of a lone request
     ttft_s: float  # prefill time of one prompt
     meets: bool  # per-stream speed, aggregate and first-token time all meet the demand
+    batch: int = 1  # sequences one replica runs at once in this plan
 
 
 def demand_from(answers: Any, context_tokens: int) -> Demand:
@@ -91,13 +93,14 @@ def demand_from(answers: Any, context_tokens: int) -> Demand:
     hours = BATCH_HOURS if latency == "batch" else WORK_HOURS
     peak_rps = (volume or 0) / (hours * 3600) * (1.0 if latency == "batch" else PEAK_FACTOR)
     # Little's law: requests in flight = arrival rate x time each spends (prefill + decode).
+    batch = latency == "batch"
     duration = ttft + output / per_stream
-    concurrency = max(1, math.ceil(peak_rps * duration))
+    concurrency = 1 if batch else max(1, math.ceil(peak_rps * duration))
     stated = getattr(answers, "peak_concurrent_requests", None)
     if stated:
         concurrency = max(1, int(stated))
-    aggregate = max(peak_rps * output, concurrency * per_stream if latency != "batch" else peak_rps * output)
-    return Demand(concurrency, aggregate, per_stream, ttft, context_tokens, output, volume)
+    aggregate = peak_rps * output if batch else max(peak_rps * output, concurrency * per_stream)
+    return Demand(concurrency, aggregate, per_stream, ttft, context_tokens, output, volume, batch)
 
 
 def deliver(
@@ -125,14 +128,22 @@ def deliver(
         return max(read / bandwidth, 2 * active_params * batch / compute)
 
     single = 1 / step_time(1)
-    per_replica = max(1, min(max_concurrency, math.ceil(demand.concurrency / max(1, replicas))))
+    ttft = 2 * active_params * demand.prompt_tokens / compute
+    replicas = max(1, replicas)
+    if demand.batch:
+        # Batch work: the smallest batch (powers of two up to what the KV cache holds) whose
+        # throughput finishes the day's work; the largest when none does.
+        per_replica = 1
+        while per_replica < max_concurrency and per_replica * replicas / step_time(per_replica) < demand.aggregate_tps:
+            per_replica = min(max_concurrency, per_replica * 2)
+    else:
+        per_replica = max(1, min(max_concurrency, math.ceil(demand.concurrency / replicas)))
     per_stream = 1 / step_time(per_replica)
     aggregate = per_stream * per_replica * replicas
-    ttft = 2 * active_params * demand.prompt_tokens / compute
     meets = (
-        max_concurrency * replicas >= demand.concurrency
+        (demand.batch or max_concurrency * replicas >= demand.concurrency)
         and per_stream >= demand.per_stream_tps
         and aggregate >= demand.aggregate_tps * 0.999
         and ttft <= demand.ttft_s
     )
-    return Delivery(per_stream, aggregate, single, ttft, meets)
+    return Delivery(per_stream, aggregate, single, ttft, meets, per_replica)

@@ -396,3 +396,15 @@ def test_a_skilled_team_at_high_volume_self_hosts_first() -> None:
 
     assert plan({**answers, "volume_per_day": MODEST_VOLUME}, {"gpu_name": "H100", "ram_gb": 64}).hosted.first
     assert not plan({**answers, "volume_per_day": MODEST_VOLUME + 1}, {"gpu_name": "H100", "ram_gb": 64}).hosted.first
+
+
+def test_batch_work_is_met_by_throughput_not_by_per_request_latency() -> None:
+    demand = demand_from(Answers(volume_per_day=20000, latency_requirement="batch", output_format="free_text"), 8192)
+    assert demand.batch and demand.concurrency == 1
+    # 20,000 x 400 tokens over 20 hours = 111 tokens/s.
+    assert demand.aggregate_tps == pytest.approx(20000 * 400 / (20 * 3600))
+    common = dict(weight_bytes_active=16e9, active_params=8e9, kv_bytes_per_token=131072, tflops=300.0)
+    one = deliver(**common, bandwidth_gbps=1000, tensor_parallel=1, replicas=1, max_concurrency=1, demand=demand)
+    many = deliver(**common, bandwidth_gbps=1000, tensor_parallel=1, replicas=1, max_concurrency=64, demand=demand)
+    assert not one.meets and many.meets and 1 < many.batch <= 64
+    assert many.aggregate_tps >= demand.aggregate_tps
