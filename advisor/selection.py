@@ -385,8 +385,11 @@ def quality_of(entry: CatalogEntry, answers: Answers, calib: Calibration | None 
         rated = scorer(task, languages) if scorer is not None else None  # type: ignore[arg-type]
         scores.append(rated if rated is not None else _tier_median(calib, task, tier) - UNRATED_PENALTY)
     score = sum(scores) / len(scores)
-    measured_fr = (getattr(entry, "language_quality", None) or {}).get("fr")
-    if "fr" in languages and measured_fr is None:
+    measured = getattr(entry, "language_quality", None) or {}
+    for code in languages:
+        if code != "en" and code in measured:
+            score = min(score, measured[code].score)  # the catalog's language cap, for estimated tasks too
+    if "fr" in languages and "fr" not in measured:
         general = scorer("general", []) if scorer is not None else None
         if general is None:
             general = _tier_median(calib, "general", tier) - UNRATED_PENALTY
@@ -809,15 +812,15 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
         device=budget.device,  # type: ignore[arg-type]
         num_gpus=c.devices if budget.device == "gpu" else 0,
         memory=estimate,
-        usable_bytes=budget.per_device_bytes,
+        usable_bytes=budget.per_device_bytes * max(1, c.devices),
         fit=c.fit,
-        margin_bytes=budget.per_device_bytes - c.need,
+        margin_bytes=(budget.per_device_bytes - c.need) * max(1, c.devices),
         score=c.score,
         tokens_per_second=round(d.per_stream_tps, 1),
         why=message(
             "selection.why_v2",
             quality=f"{c.quality:.0f}",
-            loss=f"{c.loss_pct:g} %",
+            loss=LocalizedText(en=f"{c.loss_pct:g}%", fr=f"{c.loss_pct:g}\u202f%".replace(".", ",")),
             quantization=quant.name,
             need=_gib(c.need),
             usable=_gib(budget.per_device_bytes),

@@ -408,3 +408,11 @@ def test_batch_work_is_met_by_throughput_not_by_per_request_latency() -> None:
     many = deliver(**common, bandwidth_gbps=1000, tensor_parallel=1, replicas=1, max_concurrency=64, demand=demand)
     assert not one.meets and many.meets and 1 < many.batch <= 64
     assert many.aggregate_tps >= demand.aggregate_tps
+
+
+def test_a_measured_french_score_caps_estimated_task_scores_too() -> None:
+    entries = {e.id: e for e in load_catalog().entries}
+    llama = entries["meta-llama/Llama-3.1-70B-Instruct"]  # tasks not rated, French measured
+    french = llama.language_quality["fr"].score
+    assert quality_of(llama, Answers(task_type="drafting_generation", languages=("fr",))) <= french
+    assert quality_of(llama, Answers(task_type="drafting_generation", languages=("en",))) > french
