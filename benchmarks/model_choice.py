@@ -23,7 +23,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from advisor import recommend  # noqa: E402
+from advisor.catalog import load_catalog  # noqa: E402
 from advisor.datafiles import read_yaml  # noqa: E402
+from advisor.questionnaire import Answers  # noqa: E402
+from advisor.selection import quality_tasks  # noqa: E402
 
 HARDWARE: dict[str, dict] = {
     "CPU 16 GB": {"gpus": [], "ram_gb": 16},
@@ -72,12 +75,27 @@ def cases() -> list[tuple[str, dict]]:
     return out + list(EXTRA_CASES.items())
 
 
+def published(model_id: str, answers: Answers) -> str:
+    """The catalog figure behind the pick's score for the use case's first quality task."""
+    entry = next(e for e in load_catalog().entries if e.id == model_id)
+    for task in quality_tasks(answers):
+        rated = entry.quality.get(task)
+        if rated is not None:
+            figure = rated.figures[0]
+            return f"{task}: {figure.benchmark} {figure.value:g} ({figure.source.split(',')[0]})"
+    return f"not rated: tier {entry.quality_tier} median"
+
+
 def row(case: str, answers: dict, hw_name: str) -> list[str]:
     rec = recommend(answers, HARDWARE[hw_name])
     if rec.model is None:
-        return [case, hw_name, rec.approach, "-", "-", "-", "-", "-", "-", "-", "-"]
+        return [case, hw_name, rec.approach, "-", "-", "-", "-", "-", "-", "-", "-", "-"]
     c = rec.model.chosen
-    layout = "CPU" if c.device == "cpu" else f"TP{c.tensor_parallel_size}xPP{c.pipeline_parallel_size}xDP{c.data_parallel_size}"
+    layout = (
+        "CPU"
+        if c.device == "cpu"
+        else f"TP{c.tensor_parallel_size}xPP{c.pipeline_parallel_size}xDP{c.data_parallel_size}"
+    )
     per_gpu = c.memory.per_gpu_bytes if c.device == "gpu" else c.memory.total_bytes
     meets = {True: "yes", False: "**no**", None: "?"}[c.meets_demand]
     extra = ""
@@ -98,6 +116,7 @@ def row(case: str, answers: dict, hw_name: str) -> list[str]:
         f"{c.aggregate_tokens_per_second:.0f}" if c.aggregate_tokens_per_second is not None else "-",
         meets,
         f"{c.quality:.0f}" if c.quality is not None else "-",
+        published(c.id, rec.answers),
     ]
 
 
@@ -114,6 +133,7 @@ def table() -> str:
         "tok/s total",
         "meets need",
         "quality",
+        "published figure (catalog)",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for case, answers in cases():
@@ -126,7 +146,10 @@ def table() -> str:
 def timing() -> str:
     answers = read_yaml(ROOT / "examples" / "03_assistant_rh_fr.yaml")
     out = []
-    for label, hw in (("1x RTX 4090", HARDWARE["1x RTX 4090 24 GB"]), ("2 nodes x 8x H100", HARDWARE["2 nodes x 8x H100"])):
+    for label, hw in (
+        ("1x RTX 4090", HARDWARE["1x RTX 4090 24 GB"]),
+        ("2 nodes x 8x H100", HARDWARE["2 nodes x 8x H100"]),
+    ):
         recommend(answers, hw)
         times = []
         for _ in range(30):
@@ -143,9 +166,7 @@ def main() -> None:
     if "--write" in sys.argv:
         from bench_common import replace_readme_section
 
-        replace_readme_section(
-            "<!-- model-choice:start -->", "<!-- model-choice:end -->", body, heading="Model choice"
-        )
+        replace_readme_section("<!-- model-choice:start -->", "<!-- model-choice:end -->", body, heading="Model choice")
 
 
 if __name__ == "__main__":

@@ -416,3 +416,27 @@ def test_a_measured_french_score_caps_estimated_task_scores_too() -> None:
     french = llama.language_quality["fr"].score
     assert quality_of(llama, Answers(task_type="drafting_generation", languages=("fr",))) <= french
     assert quality_of(llama, Answers(task_type="drafting_generation", languages=("en",))) > french
+
+
+def test_layouts_are_tensor_parallel_within_a_node_and_pipeline_parallel_across_nodes() -> None:
+    from advisor.selection import _layouts
+
+    two_nodes = _budget(resolve_hardware({"gpu_name": "H100", "gpu_count": 16, "nodes": 2, "ram_gb": 64}))
+    assert _layouts(two_nodes, "vllm") == [(1, 1, 16), (2, 1, 8), (4, 1, 4), (8, 1, 2), (8, 2, 1)]
+    one_node = _budget(resolve_hardware({"gpu_name": "H100", "gpu_count": 8, "ram_gb": 64}))
+    assert (8, 2, 1) not in _layouts(one_node, "vllm") and (8, 1, 1) in _layouts(one_node, "vllm")
+    # llama.cpp splits layers over one node's GPUs, never tensor parallel.
+    assert all(tp == 1 for tp, _, _ in _layouts(two_nodes, "llama.cpp"))
+
+
+def test_pipeline_parallel_plans_name_the_vllm_sizes_and_ray() -> None:
+    from advisor.selection import _launch_args, _sweep
+
+    entry = next(e for e in load_catalog().entries if e.id == "meta-llama/Llama-3.1-70B-Instruct")
+    budget = _budget(resolve_hardware({"gpu_name": "RTX 4090", "gpu_count": 4, "nodes": 4, "ram_gb": 64}))
+    answers = Answers(**{**CHAT, "latency_requirement": "relaxed"})
+    plans = _sweep(entry, budget, 4096, answers, demand_from(answers, 4096))
+    fitting = [c for c in plans if c.fit != "does-not-fit"]
+    assert fitting and all(c.pp == 4 and c.tp == 1 for c in fitting)  # 70B fits only over the four machines
+    args = _launch_args(fitting[0], budget, 4096)
+    assert args[args.index("--pipeline-parallel-size") + 1] == "4" and "ray" in args
