@@ -26,7 +26,7 @@ from advisor import recommend  # noqa: E402
 from advisor.catalog import load_catalog  # noqa: E402
 from advisor.datafiles import read_yaml  # noqa: E402
 from advisor.questionnaire import Answers  # noqa: E402
-from advisor.selection import quality_tasks  # noqa: E402
+from advisor.selection.models import quality_tasks  # noqa: E402
 
 HARDWARE: dict[str, dict] = {
     "CPU 16 GB": {"gpus": [], "ram_gb": 16},

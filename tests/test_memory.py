@@ -13,7 +13,7 @@ import pytest
 
 import advisor
 from advisor.errors import AdvisorError, InputError
-from advisor.memory import architecture_for, build_architecture, estimate_bytes, estimate_memory
+from advisor.memory import build_architecture, estimate_bytes
 from advisor.memory.config_keys import Config
 from advisor.quantization import (
     get_quantization,
@@ -22,6 +22,8 @@ from advisor.quantization import (
     quantization_names,
     role_bits,
 )
+from advisor.sources.models import estimate_memory
+from advisor.sources.models import resolve_architecture as architecture_for
 from tests.memory_configs import (
     DEEPSEEK_V2_LITE,
     DISTILBERT_BASE,
@@ -599,3 +601,6 @@ def test_calibration_goal_holds() -> None:
     _, summary = memory_accuracy.run()
     assert summary["goal_median"] <= memory_accuracy.GOAL_MEDIAN
     assert summary["goal_worst"] <= memory_accuracy.GOAL_WORST
+    # Issue 16's goals by kind that hold today (benchmarks/README.md lists the rows still outside).
+    assert summary["file_median"] < 5 and summary["inference_median"] < 5
+    assert summary["inference_worst"] <= memory_accuracy.KIND_TOLERANCE["inference"]

@@ -51,7 +51,13 @@ def _bigger(config: dict[str, Any], dim: str) -> dict[str, Any]:
 @SETTINGS
 @given(decoder_configs(), dims, contexts, st.sampled_from(["bf16", "int8", "nf4", "gguf-q4_k_m"]))
 def test_memory_grows_with_parameters(config: dict[str, Any], dim: str, context: int, quant: str) -> None:
-    small, large = build_architecture(config), build_architecture(_bigger(config, dim))
+    bigger = _bigger(config, dim)
+    if quant.startswith("gguf"):
+        # llama.cpp stores rows whose length is not a multiple of 256 in a larger fallback type
+        # (tests/test_memory_gguf.py), so a GGUF only grows with the model within one alignment.
+        for key in ("hidden_size", "intermediate_size"):
+            assume((config[key] % 256 == 0) == (bigger[key] % 256 == 0))
+    small, large = build_architecture(config), build_architecture(bigger)
     assert large.total_params > small.total_params
     assert estimate_bytes(large, quant, context).total > estimate_bytes(small, quant, context).total
 
@@ -104,7 +110,10 @@ def test_gguf_mixes_shrink_down_the_ladder(config: dict[str, Any]) -> None:
     arch = build_architecture(config)
     ladder = ["gguf-q8_0", "gguf-q6_k", "gguf-q5_k_m", "gguf-q4_k_m", "gguf-q3_k_m", "gguf-q2_k"]
     weights = [estimate_bytes(arch, q, 1).weights for q in ladder]
-    assert weights == sorted(weights, reverse=True) and len(set(weights)) == len(weights)
+    assert weights == sorted(weights, reverse=True)
+    rows = (arch.hidden_size, arch.intermediate_size, arch.num_heads * arch.head_dim)
+    if all(n % 256 == 0 for n in rows):  # no K-quant fallback: every label is its own file
+        assert len(set(weights)) == len(weights)
 
 
 @SETTINGS

@@ -11,10 +11,10 @@ import advisor
 from advisor.catalog import load_catalog
 from advisor.errors import InputError, InputErrors
 from advisor.gpu_specs import find_gpu, load_gpus, normalize_gpu_name
-from advisor.hardware import resolve_hardware
+from advisor.hardware.profile import resolve_hardware
 from advisor.quantization import get_quantization, load_quantizations
 from advisor.questionnaire import Answers
-from advisor.selection import _budget, _ladder_for, _published, loss_of, quality_of, runs_on, select_models
+from advisor.selection.models import _budget, _ladder_for, _published, loss_of, quality_of, runs_on, select_models
 from advisor.throughput import LATENCY_TARGETS, deliver, demand_from
 
 CHAT = {"task_type": "conversational_assistant", "languages": ["en"], "knowledge_source": "general_knowledge"}
@@ -208,7 +208,7 @@ def test_delivery_follows_bandwidth_tensor_parallelism_and_replicas() -> None:
 
 
 def test_the_decode_speed_uses_the_gpus_real_bandwidth() -> None:
-    from advisor.selection import _sweep
+    from advisor.selection.models import _sweep
 
     entry = next(e for e in load_catalog().entries if e.id == "Qwen/Qwen3-8B")
     answers = Answers(**CHAT)
@@ -224,7 +224,7 @@ def test_the_decode_speed_uses_the_gpus_real_bandwidth() -> None:
 
 
 def test_llama_cpp_serves_on_small_gpus_and_vllm_on_large_ones() -> None:
-    from advisor.selection import LARGE_GPU_BYTES
+    from advisor.selection.models import LARGE_GPU_BYTES
 
     small = resolve_hardware({"gpu_name": "RTX 4090", "ram_gb": 64})
     large = resolve_hardware({"gpu_name": "H100", "ram_gb": 64})
@@ -419,7 +419,7 @@ def test_a_measured_french_score_caps_estimated_task_scores_too() -> None:
 
 
 def test_layouts_are_tensor_parallel_within_a_node_and_pipeline_parallel_across_nodes() -> None:
-    from advisor.selection import _layouts
+    from advisor.selection.models import _layouts
 
     two_nodes = _budget(resolve_hardware({"gpu_name": "H100", "gpu_count": 16, "nodes": 2, "ram_gb": 64}))
     assert _layouts(two_nodes, "vllm") == [(1, 1, 16), (2, 1, 8), (4, 1, 4), (8, 1, 2), (8, 2, 1)]
@@ -430,7 +430,7 @@ def test_layouts_are_tensor_parallel_within_a_node_and_pipeline_parallel_across_
 
 
 def test_pipeline_parallel_plans_name_the_vllm_sizes_and_ray() -> None:
-    from advisor.selection import _launch_args, _sweep
+    from advisor.selection.models import _launch_args, _sweep
 
     entry = next(e for e in load_catalog().entries if e.id == "meta-llama/Llama-3.1-70B-Instruct")
     budget = _budget(resolve_hardware({"gpu_name": "RTX 4090", "gpu_count": 4, "nodes": 4, "ram_gb": 64}))

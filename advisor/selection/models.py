@@ -36,7 +36,7 @@ from advisor.units import GIB, format_bytes
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.questionnaire import Answers
     from advisor.throughput import Delivery
     from advisor.throughput import Demand as DemandFigures
@@ -872,7 +872,7 @@ def _encoder_hint(entries: list[CatalogEntry], answers: Answers, demand: DemandF
 
 def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
     """For a CPU plan: the GPU the same model would need, in 16 bits and in 4 bits."""
-    from advisor.hardware import gpu_bytes_needed
+    from advisor.hardware.profile import gpu_bytes_needed
     from advisor.memory import architecture_for, estimate_bytes
     from advisor.quantization import get_quantization
 
