@@ -108,3 +108,47 @@ def test_gpt_oss_gguf_note_says_experts_stay_mxfp4() -> None:
     for model_id in ("openai/gpt-oss-20b", "openai/gpt-oss-120b"):
         notes = CATALOG.get(model_id).notes
         assert notes is not None and "MXFP4" in notes.en and "MXFP4" in notes.fr and "GGUF" in notes.en
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "Qwen/Qwen3-4B-Instruct-2507", "Qwen/Qwen3-4B-Thinking-2507", "Qwen/Qwen3-30B-A3B-Instruct-2507",
+        "Qwen/Qwen3-30B-A3B-Thinking-2507", "Qwen/Qwen3-235B-A22B-Instruct-2507", "Qwen/Qwen3-Coder-30B-A3B-Instruct",
+        "Qwen/Qwen2.5-Coder-7B-Instruct", "Qwen/Qwen2.5-Coder-14B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct",
+        "Qwen/Qwen3-8B-Base", "meta-llama/Llama-3.1-8B", "mistralai/Mistral-7B-v0.3",
+        "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B",
+        "HuggingFaceTB/SmolLM3-3B", "microsoft/Phi-4-reasoning",
+    ],
+)
+def test_models_teams_deploy_in_late_2025_are_present(model_id: str) -> None:
+    assert model_id in CATALOG
+
+
+def test_2507_updates_have_their_native_context_and_thinking_mode() -> None:
+    for model_id, thinking in (("Qwen/Qwen3-4B-Instruct-2507", "none"), ("Qwen/Qwen3-30B-A3B-Thinking-2507", "always")):
+        e = CATALOG.get(model_id)
+        assert e.context_length == e.config["max_position_embeddings"] == 262_144 and e.thinking == thinking
+    assert CATALOG.get("Qwen/Qwen3-8B").context_length == 32_768  # the original Qwen3: 32,768 native
+
+
+def test_base_checkpoints_are_not_instruct_and_match_their_chat_version() -> None:
+    pairs = (
+        ("Qwen/Qwen3-8B-Base", "Qwen/Qwen3-8B"),
+        ("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct"),
+        ("mistralai/Mistral-7B-v0.3", "mistralai/Mistral-7B-Instruct-v0.3"),
+        ("Qwen/Qwen3-30B-A3B-Base", "Qwen/Qwen3-30B-A3B"),
+        ("meta-llama/Llama-3.2-3B", "meta-llama/Llama-3.2-3B-Instruct"),
+        ("meta-llama/Llama-3.1-70B", "meta-llama/Llama-3.1-70B-Instruct"),
+        ("google/gemma-3-27b-pt", "google/gemma-3-27b-it"),
+    )
+    for base, chat in pairs:
+        b, c = CATALOG.get(base), CATALOG.get(chat)
+        assert not b.instruct and c.instruct and b.total_params == c.total_params, base
+
+
+def test_deepseek_v3_is_mla_and_published_in_fp8() -> None:
+    e = CATALOG.get("deepseek-ai/DeepSeek-V3")
+    assert e.config["kv_lora_rank"] == 512 and e.config["qk_rope_head_dim"] == 64  # the estimator caches the latent
+    assert e.release_format == "fp8" and e.is_moe and 36e9 < e.active_params < 38e9
+    assert e.quality_score("general") is not None

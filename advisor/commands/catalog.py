@@ -28,7 +28,7 @@ _FILE_OPTION = click.option(
 
 @click.group(short_help=SHORT_HELP["catalog"])
 def catalog() -> None:
-    """List the model catalog, show one model's facts, validate a catalog file, or add your own models."""
+    """List the model catalog, show one model's facts, validate a catalog file, add or discover models."""
 
 
 @catalog.command("list")
@@ -358,3 +358,84 @@ def _print_facts(entry: CatalogEntry, cat: Catalog) -> None:
     for label, value in _fact_rows(entry, cat, _lang()):
         facts.add_row(label, value)
     _data_console().print(facts)
+
+
+@catalog.command("discover")
+@click.option("--publisher", "publishers", multiple=True, metavar="ORG",
+              help="A Hub organisation to list (repeatable; default: every publisher of the allowlist).")
+@click.option("--task", default=None, metavar="TASK",
+              help="text-generation, embedding, reranking or translation (default: every task).")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,
+              help="Models asked per publisher and task, most downloaded first.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also list merges, uncensored variants, conversions and community fine-tunes, and "
+                   "allow publishers outside the allowlist.")
+@click.option("--add", "add_all", is_flag=True,
+              help="Add every listed model to your user catalog (not rated until curated).")
+@click.option("--json", "as_json", is_flag=True, help="Offered and skipped models as JSON on stdout.")
+def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, include_all: bool,
+                     add_all: bool, as_json: bool) -> int:
+    """List recent, popular models of trusted publishers that the catalog does not hold yet.
+
+    Asks the Hugging Face Hub for the most downloaded models of each publisher on the allowlist
+    (or of --publisher), and skips what is already in the catalog, merges, uncensored variants,
+    quantized conversions and other people's fine-tunes (unless --all). With --add, each listed
+    model goes through `advisor catalog add` (config.json and safetensors headers, no weights) and
+    arrives not rated: selection ranks it below every rated model that serves the task. Needs the
+    network: offline (HF_HUB_OFFLINE) or unreachable, it exits 4.
+    """
+    from advisor.output import note
+    from advisor.sources.discover import discover, is_allowlisted, load_publishers
+
+    if task is not None and task not in load_publishers().tasks:
+        raise click.BadParameter(f"{task!r}; tasks: {', '.join(load_publishers().tasks)}", param_hint="--task")
+    outside = [org for org in publishers if not is_allowlisted(org)]
+    if outside and not include_all:
+        raise click.UsageError(
+            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not on the publisher allowlist; "
+            "add --all to list it anyway (its models may be merges or community fine-tunes)"
+        )
+    found = discover(publishers or None, task, known_ids=[e.id for e in load_catalog().entries],
+                     limit=limit, include_all=include_all)
+    added: list[str] = []
+    if add_all and found.offered:
+        added = _add_discovered([c.id for c in found.offered])
+    if as_json:
+        print_json({"publishers": found.publishers, "task": task,
+                    "offered": [c.__dict__ for c in found.offered],
+                    "skipped": [c.__dict__ for c in found.skipped], "added": added})
+        return int(ExitCode.OK)
+    if not found.offered:
+        note(f"nothing new: {len(found.skipped)} models listed, all already in the catalog or skipped "
+             "(--all lists merges, conversions and fine-tunes too)")
+        return int(ExitCode.OK)
+    from rich.table import Table
+
+    table = Table(title=f"{len(found.offered)} models not in the catalog", show_lines=False)
+    for column, justify in (("id", "left"), ("task", "left"), ("downloads", "right"), ("likes", "right"),
+                            ("created", "left"), ("gated", "left")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for c in found.offered:
+        table.add_row(c.id, c.pipeline_tag or "", f"{c.downloads:,}", f"{c.likes:,}", c.created or "",
+                      "yes" if c.gated else "")
+    _data_console().print(table)
+    note(f"{len(found.skipped)} skipped (in the catalog, conversions, merges, variants, fine-tunes); "
+         + (f"added {len(added)} to your user catalog, not rated" if added else
+            "`advisor catalog add ID` adds one, `--add` adds them all (not rated until curated)"))
+    return int(ExitCode.OK)
+
+
+def _add_discovered(model_ids: list[str]) -> list[str]:
+    """Add each model through the `catalog add` machinery, in one write of the user catalog."""
+    from advisor.catalog.user import read_user_catalog, write_user_catalog
+    from advisor.sources.hub import default_id, entry_from_facts, read_model
+
+    user = read_user_catalog()
+    added = []
+    for model_id in model_ids:
+        facts = read_model(model_id, refresh=True)
+        entry = entry_from_facts(facts, previous=user.find(default_id(facts)))
+        user.put(entry, {facts.source: facts.ref})
+        added.append(entry.id)
+    write_user_catalog(user)
+    return added
