@@ -440,3 +440,19 @@ def test_pipeline_parallel_plans_name_the_vllm_sizes_and_ray() -> None:
     assert fitting and all(c.pp == 4 and c.tp == 1 for c in fitting)  # 70B fits only over the four machines
     args = _launch_args(fitting[0], budget, 4096)
     assert args[args.index("--pipeline-parallel-size") + 1] == "4" and "ray" in args
+
+
+def test_always_thinking_models_must_decode_their_trace_at_the_speed_the_answer_needs() -> None:
+    from advisor.selection.models import THINKING_OUTPUT_FACTOR, _sweep
+
+    entries = [e for e in load_catalog().entries if e.thinking == "always" and e.kind == "decoder"]
+    assert entries
+    entry = min(entries, key=lambda e: e.total_params)
+    budget = _budget(resolve_hardware({"gpu_name": "H100", "ram_gb": 64}))
+    answers = Answers(**{**CHAT, "latency_requirement": "realtime_lt_1s"})
+    demand = demand_from(answers, 2048)
+    (best, *_) = _sweep(entry, budget, 2048, answers, demand)
+    # Timed against the answer's speed times the trace factor: a plan at 2x the answer's need misses.
+    needed = demand.per_stream_tps * THINKING_OUTPUT_FACTOR
+    assert best.delivery.meets == (best.delivery.per_stream_tps >= needed and best.delivery.ttft_s <= demand.ttft_s)
+    assert THINKING_OUTPUT_FACTOR > 1

@@ -100,6 +100,11 @@ CHUNKS_PER_PAGE = 1.0
 HNSW_OVERHEAD = 1.5
 # An embedding model goes on the GPU when it takes at most this share of one GPU's usable memory.
 EMBEDDING_GPU_SHARE = 0.10
+# A model that always thinks writes a reasoning trace before each answer: the plan must decode this
+# many times the answer's tokens at the speed the answer needs (assumption, not a measurement:
+# traces run from a few hundred to several thousand tokens, several times a typical answer).
+# Hybrid models can switch thinking off and are timed without it.
+THINKING_OUTPUT_FACTOR = 4.0
 # LoRA defaults: rank 16 on all linear layers is the common starting point (QLoRA paper used 64 on
 # all layers; LoRA Land rank 8-16), with gradient checkpointing.
 LORA_RANK = 16
@@ -636,6 +641,16 @@ def _sweep(
     from advisor.throughput import deliver
 
     quality = quality_of(entry, answers, calib)
+    if getattr(entry, "thinking", None) == "always":
+        from dataclasses import replace
+
+        f = THINKING_OUTPUT_FACTOR
+        demand = replace(
+            demand,
+            output_tokens=int(demand.output_tokens * f),
+            per_stream_tps=demand.per_stream_tps * f,
+            aggregate_tps=demand.aggregate_tps * f,
+        )
     active_share = (entry.active_params or entry.total_params) / entry.total_params
     active = entry.active_params or entry.total_params
     plans: list[_Candidate] = []
