@@ -110,6 +110,8 @@ def test_gpus_without_bf16_never_get_it(gpu: str) -> None:
     for entry in load_catalog().entries:
         names = [q.name for q, _ in _ladder_for(budget, _published(entry), entry.release_format)]
         assert "bf16" not in names
+        if gpu.startswith("V100"):  # Volta: no FP8 kernels at all, not even Marlin weight-only
+            assert "fp8" not in names and "mxfp4" not in names
 
 
 def test_fp8_only_where_the_gpu_runs_it_and_awq_not_on_volta() -> None:
