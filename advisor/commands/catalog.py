@@ -12,7 +12,7 @@ from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode, InputError, InputErrors
 from advisor.i18n import Lang, resolve_lang
 from advisor.output import print_json, stdout_console
-from advisor.units import format_number
+from advisor.units import format_count, format_number, format_tokens
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,7 +60,7 @@ def list_command(kind: str | None, catalog_file: Path | None, as_json: bool) -> 
     table.add_column("French")
     for entry in entries:
         cells = [entry.id, entry.kind] if show_kind else [entry.id]
-        cells += [_params_text(entry, lang), _tokens_text(entry.context_length), _licence_text(entry),
+        cells += [_params_text(entry, lang), format_tokens(entry.context_length, lang), _licence_text(entry),
                   entry.french_support]
         table.add_row(*cells)
     console.print(table)
@@ -151,14 +151,14 @@ def _fact_rows(entry: CatalogEntry, cat: Catalog, lang: Lang) -> list[tuple[str,
         ("id", entry.id),
         ("family", entry.family),
         ("kind", entry.kind + (" (instruct)" if entry.instruct else " (base)")),
-        ("total params", format_number(entry.total_params, lang, 0)),
+        ("total params", f"{format_number(entry.total_params, lang, 0)} ({format_count(entry.total_params, lang)})"),
     ]
     if entry.active_params is not None:
         rows.append(("active params", format_number(entry.active_params, lang, 0) + " per token (MoE)"))
     if entry.params_source != "transformers":
         rows.append(("params source", f"{entry.params_source}: {entry.params_note}"))
     rows += [
-        ("context", f"{format_number(entry.context_length, lang, 0)} tokens"),
+        ("context", f"{format_tokens(entry.context_length, lang)} tokens"),
         ("languages", ", ".join(entry.languages)),
         ("French", f"{entry.french_support}: {entry.french_support_source}"),
         ("licence", f"{licence.id}; commercial use {'yes' if licence.commercial_use else 'no'}; "
@@ -204,20 +204,10 @@ def _flatten(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _params_text(entry: CatalogEntry, lang: Lang) -> str:
-    text = _short_count(entry.total_params, lang)
+    text = format_count(entry.total_params, lang)
     if entry.active_params is not None:
-        text += f"\n{_short_count(entry.active_params, lang)} active"
+        text += f"\n{format_count(entry.active_params, lang)} active"
     return text
-
-
-def _short_count(value: int, lang: Lang) -> str:
-    if value >= 1_000_000_000:
-        return format_number(value / 1e9, lang, 1) + "B"
-    return format_number(value / 1e6, lang, 0) + "M"
-
-
-def _tokens_text(tokens: int) -> str:
-    return f"{tokens // 1024}k" if tokens >= 4096 and tokens % 1024 == 0 else f"{tokens:,}"
 
 
 def _licence_text(entry: CatalogEntry) -> str:

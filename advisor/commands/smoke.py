@@ -189,24 +189,28 @@ def smoke(
     if as_json:
         print_json(result)
     else:
-        _print_table(result, lang)
+        print_smoke_result(result, lang)
     return int(ExitCode.OK) if result.ok else int(ExitCode.SMOKE_FAILED)
 
 
-def _print_table(result: SmokeResult, lang: Lang) -> None:
+def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
+    """The verdict, measurements and reason of a smoke test as a two-column table on stdout."""
+    from rich.markup import escape
     from rich.table import Table
 
+    # Every text from the result is escaped: a hint such as pip install "llm-advisor[smoke]" must
+    # keep its brackets, which rich would otherwise read as markup and drop.
     labels = _LABELS[lang]
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     colour = {"fits": "green", "does-not-fit": "yellow", "could-not-run": "red"}[result.verdict]
     table.add_row(labels["verdict"], f"[{colour}]{result.verdict}[/]")
-    table.add_row(labels["model"], result.model)
+    table.add_row(labels["model"], escape(result.model))
     if result.device:
-        table.add_row(labels["device"], result.device)
+        table.add_row(labels["device"], escape(result.device))
     if result.quantization:
-        table.add_row(labels["quantization"], result.quantization)
+        table.add_row(labels["quantization"], escape(result.quantization))
     if result.load_seconds is not None:
         table.add_row(labels["load"], f"{format_number(result.load_seconds, lang, 2)} s")
     if result.time_to_first_token_s is not None:
@@ -234,17 +238,17 @@ def _print_table(result: SmokeResult, lang: Lang) -> None:
             f"({format_bytes(result.compared_measured_bytes or 0, lang)} / "
             f"{format_bytes(result.compared_estimate_bytes or 0, lang)})",
         )
-        table.add_row(labels["compared"], result.comparison or "")
+        table.add_row(labels["compared"], escape(result.comparison or ""))
     if result.generated_text is not None:
-        table.add_row(labels["text"], repr(result.generated_text))
+        table.add_row(labels["text"], escape(repr(result.generated_text)))
     if result.error is not None:
-        table.add_row(labels["error"], f"{result.error.code}: {result.error.message}", style="red")
+        table.add_row(labels["error"], escape(f"{result.error.code}: {result.error.message}"), style="red")
         if result.error.hint:
-            table.add_row(labels["hint"], result.error.hint)
+            table.add_row(labels["hint"], escape(result.error.hint))
     if len(result.attempts) > 1:
         table.add_row(
             labels["attempts"], ", ".join(f"{a.quantization}: {a.verdict}" for a in result.attempts)
         )
     if result.notes:
-        table.add_row(labels["notes"], "\n".join(result.notes))
+        table.add_row(labels["notes"], escape("\n".join(result.notes)))
     stdout_console().print(table, markup=True, highlight=False)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.i18n import LocalizedText, message
 from advisor.results import Demand, FitLevel, ModelChoice, ModelOption, TrainingPlan
-from advisor.units import GIB, format_bytes
+from advisor.units import GIB, format_bytes, format_tokens
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
@@ -241,6 +241,18 @@ def select_models(
     if training is not None and training.num_gpus > 1:
         strategy = {"fsdp": "FSDP (FULL_SHARD)", "zero3": "DeepSpeed ZeRO-3", "ddp": "DDP"}[training.distribution]
         notes.append(message("selection.training_distributed", gpus=training.num_gpus, strategy=strategy))
+    if context > chosen.entry.context_length:
+        notes.append(
+            message(
+                "selection.context_beyond_limit",
+                wanted=LocalizedText(en=format_tokens(context, "en"), fr=format_tokens(context, "fr")),
+                model=chosen.entry.id,
+                limit=LocalizedText(
+                    en=format_tokens(chosen.entry.context_length, "en"),
+                    fr=format_tokens(chosen.entry.context_length, "fr"),
+                ),
+            )
+        )
     if budget.device == "cpu":
         notes.extend(_gpu_hint(chosen.entry, context))
     unsupported = _unsupported_formats(budget)
@@ -640,6 +652,7 @@ def _sweep(
     GPUs per replica, else the fastest; stops at the first format with a plan that meets it."""
     from advisor.throughput import deliver
 
+    context = min(context, entry.context_length)  # a model never holds more than it can read
     quality = quality_of(entry, answers, calib)
     if getattr(entry, "thinking", None) == "always":
         from dataclasses import replace
@@ -795,6 +808,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
     from advisor.memory import estimate_memory
 
     entry, quant = c.entry, c.quant
+    context = min(context, entry.context_length)
     key = ("estimate", entry.id, entry.total_params, quant.name, context, c.seqs, c.devices, c.engine, budget.device)
     estimate = _FIT_CACHE.get(key)
     if estimate is None:
@@ -892,6 +906,7 @@ def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
     from advisor.quantization import get_quantization
 
     arch = architecture_for(entry)
+    context = min(context, entry.context_length)
     needs = {}
     for name in ("bf16", "nf4"):
         figures = estimate_bytes(arch, get_quantization(name), context, 1, "inference")
