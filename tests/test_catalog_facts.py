@@ -152,3 +152,17 @@ def test_deepseek_v3_is_mla_and_published_in_fp8() -> None:
     assert e.config["kv_lora_rank"] == 512 and e.config["qk_rope_head_dim"] == 64  # the estimator caches the latent
     assert e.release_format == "fp8" and e.is_moe and 36e9 < e.active_params < 38e9
     assert e.quality_score("general") is not None
+
+
+def test_translation_model_lists_breton() -> None:
+    m2m = CATALOG.get("facebook/m2m100_418M")
+    assert m2m.kind == "encoder-decoder" and m2m.tasks == ["translation"]
+    assert {"fr", "br", "oc", "en"} <= set(m2m.languages) and len(m2m.languages) == 96
+    assert m2m.total_params * 4 == 1_935_622_144  # the fp32 pytorch_model.bin is 1.94 GB
+
+
+def test_nllb_is_non_commercial_and_has_no_breton() -> None:
+    nllb = CATALOG.get("facebook/nllb-200-distilled-600M")
+    assert not nllb.licence.commercial_use and nllb.licence.id == "cc-by-nc-4.0"
+    assert "br" not in nllb.languages and {"fr", "oc"} <= set(nllb.languages)
+    assert nllb.total_params * 4 == 2_460_295_168  # the fp32 pytorch_model.bin is 2.46 GB
