@@ -63,17 +63,11 @@ def override_from_options(
     nodes: int | None = None,
 ) -> dict[str, Any] | None:
     """The ``hardware=`` override dict for these option values, or None to detect."""
-<<<<<<< HEAD
-    values = {"gpu_name": gpu_name, "vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb, "nodes": nodes}
-    override = {k: v for k, v in values.items() if v is not None}
-=======
     from advisor.hardware.profile import override_contradiction
 
     problem = override_contradiction(vram_gb, gpu_count)
     if problem:
         raise click.UsageError(problem.replace("vram_gb", "--vram").replace("gpu_count", "--gpus"))
-    override = {
-        k: v for k, v in {"vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb}.items() if v is not None
-    }
->>>>>>> main
+    values = {"gpu_name": gpu_name, "vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb, "nodes": nodes}
+    override = {k: v for k, v in values.items() if v is not None}
     return override or None

@@ -446,17 +446,11 @@ class HardwareOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     gpus: list[_GpuOverride] | None = None
-<<<<<<< HEAD
     gpu_name: str | None = Field(None, min_length=1, max_length=200, description="GPU model, e.g. 'RTX 4090'.")
     nodes: int | None = Field(None, ge=1, le=4096, description="Machines the GPUs are spread over.")
-    vram_gb: float | None = Field(None, ge=0, le=4096)
-    gpu_count: int | None = Field(None, ge=0, le=1024)
-    ram_gb: float | None = Field(None, gt=0, le=1 << 20)
-=======
     vram_gb: float | None = Field(None, ge=0, le=MAX_VRAM_GB)
     gpu_count: int | None = Field(None, ge=0, le=MAX_GPUS)
     ram_gb: float | None = Field(None, gt=0, le=MAX_RAM_GB)
->>>>>>> main
 
 
 def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:
@@ -467,6 +461,10 @@ def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:
     problem = override_contradiction(override.vram_gb, override.gpu_count, gpus_listed=override.gpus is not None)
     if problem:
         raise InputError(problem, entry=entry, field="gpu_count")
+    if override.gpus is not None and override.gpu_name is not None:
+        raise InputError(
+            "a list of GPUs and gpu_name both describe the GPUs: give one or the other", entry=entry, field="gpu_name"
+        )
     return override
 
 
