@@ -83,6 +83,12 @@ def test_an_unknown_gpu_without_memory_is_a_clear_error() -> None:
     assert resolve_hardware({"gpu_name": "Voodoo 5", "vram_gb": 16, "ram_gb": 64}).gpus[0].total_bytes == 16 * 1024**3
 
 
+def test_a_gpu_list_and_a_gpu_name_together_are_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        resolve_hardware({"gpus": [{"name": "T4"}], "gpu_name": "H100", "ram_gb": 64})
+    assert caught.value.field == "gpu_name"
+
+
 def test_nodes_split_the_gpus_equally_or_fail() -> None:
     profile = resolve_hardware({"gpu_name": "H100", "gpu_count": 16, "nodes": 2, "ram_gb": 64})
     assert profile.nodes == 2 and profile.gpus_per_node == 8
