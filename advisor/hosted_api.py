@@ -89,6 +89,7 @@ class HostedOption(BaseModel):
     eu_hosted: bool
     region_note: str
     monthly_cost: float | None = Field(None, description="Volume x tokens x price, per month; None without volume.")
+    cost_per_1000_requests: float = Field(description="Price of 1,000 requests of the use case's prompt and answer.")
     currency: Literal["USD", "EUR"]
     price_as_of: str
     source: str
@@ -124,10 +125,8 @@ def hosted_route(answers: Any, prompt_tokens: int, output_tokens: int) -> Hosted
     table = load_prices()
     options = []
     for price in table.providers:
-        cost = None
-        if volume is not None:
-            per_request = prompt_tokens * price.input_per_million + output_tokens * price.output_per_million
-            cost = round(volume * DAYS_PER_MONTH * per_request / 1e6, 2)
+        per_request = (prompt_tokens * price.input_per_million + output_tokens * price.output_per_million) / 1e6
+        cost = None if volume is None else round(volume * DAYS_PER_MONTH * per_request, 2)
         options.append(
             HostedOption(
                 provider=price.provider,
@@ -135,10 +134,12 @@ def hosted_route(answers: Any, prompt_tokens: int, output_tokens: int) -> Hosted
                 eu_hosted=price.eu_hosted,
                 region_note=price.region_note,
                 monthly_cost=cost,
+                cost_per_1000_requests=round(1000 * per_request, 3),
                 currency=price.currency,
                 price_as_of=price.as_of,
                 source=price.source,
             )
         )
-    options.sort(key=lambda o: (european and not o.eu_hosted, o.monthly_cost or 0.0, o.provider))
+    # Cheapest first (USD and EUR compared one for one: close enough to order a short list).
+    options.sort(key=lambda o: (european and not o.eu_hosted, o.cost_per_1000_requests, o.provider))
     return HostedRoute(first=bool(reasons), reasons=reasons, options=options, prices_as_of=table.as_of)

@@ -464,3 +464,13 @@ def test_always_thinking_models_must_decode_their_trace_at_the_speed_the_answer_
     needed = demand.per_stream_tps * THINKING_OUTPUT_FACTOR
     assert best.delivery.meets == (best.delivery.per_stream_tps >= needed and best.delivery.ttft_s <= demand.ttft_s)
     assert THINKING_OUTPUT_FACTOR > 1
+
+
+def test_without_a_volume_the_cheapest_api_per_request_comes_first() -> None:
+    from advisor.hosted_api import hosted_route
+
+    route = hosted_route(Answers(data_privacy="public_api_ok", team_ml_skills="none"), 2000, 300)
+    costs = [o.cost_per_1000_requests for o in route.options]
+    assert route.first and costs == sorted(costs) and all(o.monthly_cost is None for o in route.options)
+    # gpt-4o-mini: 1,000 x (2,000 x 0.15 + 300 x 0.60) / 1e6 = 0.48 USD.
+    assert {o.model: o.cost_per_1000_requests for o in route.options}["gpt-4o-mini"] == pytest.approx(0.48)

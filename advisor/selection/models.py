@@ -263,7 +263,10 @@ def select_models(
     hosted = hosted_route(answers, demand.prompt_tokens, demand.output_tokens)
     if hosted is not None and hosted.first:
         best_api = hosted.options[0]
-        cost = "-" if best_api.monthly_cost is None else f"{best_api.monthly_cost:,.0f} {best_api.currency}"
+        if best_api.monthly_cost is not None:
+            cost = message("selection.api_cost_month", cost=_money(best_api.monthly_cost, best_api.currency))
+        else:
+            cost = message("selection.api_cost_1000", cost=_money(best_api.cost_per_1000_requests, best_api.currency))
         notes.insert(
             0,
             message(
@@ -1119,6 +1122,13 @@ def _threshold(name: str) -> float:
     from advisor.rules.loader import load_knowledge_base
 
     return load_knowledge_base().thresholds[name]
+
+
+def _money(value: float, currency: str) -> LocalizedText:
+    """An amount as each language writes it: 1,234.50 USD / 1 234,50 USD (narrow no-break spaces)."""
+    en = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    fr = en.replace(",", "\u202f").replace(".", ",")
+    return LocalizedText(en=f"{en} {currency}", fr=f"{fr}\u00a0{currency}")
 
 
 def _gib(value: int) -> LocalizedText:
