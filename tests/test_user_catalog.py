@@ -260,9 +260,37 @@ def test_write_is_atomic_and_leaves_no_temporary_file(user_file: Path, tmp_path:
     with pytest.raises(OSError):
         write_user_catalog(user)
     assert user_file.read_text() == before
-    assert sorted(p.name for p in user_file.parent.iterdir()) == ["catalog.yaml"]
+    # The lock file may stay (filelock leaves it on POSIX); no temporary file does.
+    assert sorted(p.name for p in user_file.parent.iterdir()) == [".catalog.yaml.lock", "catalog.yaml"]
 
 
 def test_an_empty_file_is_an_empty_catalog(user_file: Path) -> None:
     _corrupt(user_file, "")
     assert "+" not in load_catalog().version and read_user_catalog().entries == []
+
+
+def test_an_alias_bomb_under_an_entry_config_is_refused(user_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    levels = "".join(f"      {b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi",
+                                                                                       strict=True))
+    _corrupt(user_file, "version: user\nmodels:\n  - id: local/bomb\n    source: {dir: /x}\n    config:\n"
+             "      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + levels)
+    code, out, err = run(capsys, "catalog", "show", "local/bomb")
+    assert code == 3 and out == ""
+    assert str(user_file) in err and "expand to more than" in err
+
+
+def test_parallel_adds_keep_every_entry(user_file: Path, tmp_path: Path) -> None:
+    """Eight `advisor catalog add` processes at once: each re-reads the file under the lock."""
+    import os
+    import subprocess
+    import sys
+
+    folders = [tiny_dir(tmp_path / f"m{i}") for i in range(8)]
+    env = dict(os.environ, ADVISOR_USER_CATALOG=str(user_file), ADVISOR_CACHE_DIR=str(tmp_path / "cache"))
+    procs = [subprocess.Popen([sys.executable, "-m", "advisor", "catalog", "add", str(folder), "--json"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for folder in folders]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    clear_cache()
+    assert sorted(entry.id for entry in read_user_catalog().entries) == [f"local/m{i}" for i in range(8)]

@@ -16,8 +16,10 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from advisor.datafiles import excerpt
 from advisor.i18n import LocalizedText
 from advisor.questionnaire import TaskType, language_codes
+from advisor.repo_ids import is_valid_repo_id
 
 Kind = Literal["decoder", "encoder", "encoder-decoder", "ssm", "hybrid", "embedding"]
 FrenchSupport = Literal["none", "basic", "good", "strong"]
@@ -58,7 +60,6 @@ Thinking = Literal["none", "hybrid", "always"]
 TERRITORIES = ("EU",)
 """Territories a licence may exclude, as written in the licence (Llama 4's multimodal terms exclude the EU)."""
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _FIGURE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
@@ -115,7 +116,7 @@ class Licence(BaseModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not _LICENCE_ID.match(value):
-            raise ValueError(f"{value!r} is not a licence id (lower case, e.g. 'apache-2.0', 'llama3.1')")
+            raise ValueError(f"{excerpt(value)} is not a licence id (lower case, e.g. 'apache-2.0', 'llama3.1')")
         return value
 
 
@@ -263,15 +264,15 @@ class CatalogEntry(BaseModel):
     @field_validator("id")
     @classmethod
     def _repo_id(cls, value: str) -> str:
-        if not _REPO_ID.match(value):
-            raise ValueError(f"{value!r} is not a Hub repo id ('owner/name')")
+        if not is_valid_repo_id(value):
+            raise ValueError(f"{excerpt(value)} is not a Hub repo id ('owner/name')")
         return value
 
     @field_validator("release_date")
     @classmethod
     def _date(cls, value: str | None) -> str | None:
         if value is not None and not _DATE.match(value):
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            raise ValueError(f"{excerpt(value)} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
         return value
 
     @field_validator("languages")
@@ -280,7 +281,7 @@ class CatalogEntry(BaseModel):
         known = language_codes()
         for code in value:
             if code not in known:
-                raise ValueError(f"{code!r} is not an ISO 639-1 language code")
+                raise ValueError(f"{excerpt(code)} is not an ISO 639-1 language code")
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
         return value
@@ -298,7 +299,7 @@ class CatalogEntry(BaseModel):
     @classmethod
     def _quantized_repo_ids(cls, value: dict[str, str]) -> dict[str, str]:
         for fmt, repo in value.items():
-            if not _REPO_ID.match(repo):
+            if not is_valid_repo_id(repo):
                 raise ValueError(f"{repo!r} ({fmt}) is not a Hub repo id ('owner/name')")
         return value
 

@@ -232,7 +232,7 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
     Uses HF_TOKEN / the stored login for gated or private repos, and honours HF_HUB_OFFLINE.
     """
     from advisor.catalog import BUILTIN_CATALOG
-    from advisor.catalog.user import read_user_catalog, write_user_catalog
+    from advisor.catalog.user import read_user_catalog, update_user_catalog
     from advisor.output import note
     from advisor.sources.hub import default_id, entry_from_facts, read_model
 
@@ -241,8 +241,8 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
     if entry_id is not None and facts.source == "hub":
         raise click.UsageError("--id is for local directories: a Hub model keeps its repo id")
     entry = entry_from_facts(facts, entry_id=entry_id, previous=user.find(entry_id or default_id(facts)))
-    replaced_user = user.put(entry, {facts.source: facts.ref})
-    path = write_user_catalog(user)
+    # Read again and written under the file lock: an `add` running in parallel keeps its entry.
+    replaced_user, path = update_user_catalog(lambda current: current.put(entry, {facts.source: facts.ref}))
     replaced_builtin = entry.id in load_catalog(BUILTIN_CATALOG)
     replaced = "user" if replaced_user else "built-in" if replaced_builtin else None
     if as_json:
@@ -264,7 +264,7 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
     All of them, or MODEL_ID only. Quality set by hand (quality, language_quality, tier) is kept.
     Entries that cannot be read are left as they were and reported; the others are still updated.
     """
-    from advisor.catalog.user import read_user_catalog, user_catalog_path, write_user_catalog
+    from advisor.catalog.user import read_user_catalog, update_user_catalog, user_catalog_path
     from advisor.errors import AdvisorError, HubError
     from advisor.output import note
     from advisor.sources.hub import entry_from_facts, read_directory, read_hub
@@ -289,6 +289,7 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
         return int(ExitCode.OK)
 
     refreshed: list[dict[str, Any]] = []
+    updates: list[tuple[CatalogEntry, dict[str, str]]] = []
     failed: list[tuple[str, AdvisorError]] = []
     for old in targets:
         source = user.source_of(old.id)
@@ -307,10 +308,11 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
             continue
         before, after = old.model_dump(mode="json"), entry.model_dump(mode="json")
         changed = [key for key in after if key != "notes" and before.get(key) != after.get(key)]
-        user.put(entry, source)
+        updates.append((entry, source))
         refreshed.append({"id": entry.id, "source": source, "changed": changed})
-    if refreshed:
-        write_user_catalog(user)
+    if updates:
+        # Under the file lock, on the file as it is now: entries added meanwhile are kept.
+        update_user_catalog(lambda current: [current.put(entry, source) for entry, source in updates])
     if as_json:
         print_json({"file": str(user.path), "refreshed": refreshed,
                     "failed": [{"id": i, "error": str(e), "exit_code": int(e.exit_code)} for i, e in failed]})

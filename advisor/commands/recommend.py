@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from advisor.commands.hardware_options import hardware_options, override_from_op
 from advisor.errors import ExitCode, InputError
 from advisor.i18n import Lang, message, resolve_lang
 from advisor.output import note, print_json
+
+if TYPE_CHECKING:
+    from advisor.results import Recommendation
 
 
 @click.command(short_help=SHORT_HELP["recommend"])
@@ -68,8 +72,10 @@ def recommend(
     if report_path is not None:
         write_report(report_path, rec.to_markdown(lang=language), make_dirs=make_dirs)
         note(f"report written to {report_path}")
-    if smoke and rec.smoke is not None and not getattr(rec.smoke, "ok", True):
-        return int(ExitCode.SMOKE_FAILED)
+    if smoke and rec.smoke is not None:
+        from advisor.smoke.runner import exit_code  # 3 bad model input, 4 Hub, 5 did not fit or run
+
+        return exit_code(rec.smoke)
     return int(ExitCode.OK)
 
 
@@ -93,12 +99,12 @@ def write_report(path: Path, text: str, *, make_dirs: bool = False) -> None:
         raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(path)) from exc
 
 
-def _print_smoke(rec: object, lang: Lang) -> None:
+def _print_smoke(rec: Recommendation, lang: Lang) -> None:
     """The smoke test's verdict and its reason, after the summary (the same table ``advisor smoke`` prints)."""
     from advisor.commands.smoke import print_smoke_result
     from advisor.output import stdout_console
 
-    result = getattr(rec, "smoke", None)
+    result = rec.smoke
     console = stdout_console()
     console.print(f"[bold]{message('summary.smoke').get(lang)}[/bold]")
     if result is None:

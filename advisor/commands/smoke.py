@@ -1,7 +1,9 @@
 """``advisor smoke MODEL``: load a model for real, generate a few tokens, compare with the estimate.
 
 Progress (resolve, download, load, generate) goes to stderr; the result table or JSON to stdout.
-Exit code 0 when the model fits, 5 (``ExitCode.SMOKE_FAILED``) when it does not fit or could not run.
+Exit code 0 when the model fits; 3 when the folder is missing or not a model; 4 when the Hub refused or
+could not be reached; 5 (``ExitCode.SMOKE_FAILED``) when it does not fit or could not run
+(:func:`advisor.smoke.runner.exit_code`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import TYPE_CHECKING
 import click
 
 from advisor.commands import SHORT_HELP
-from advisor.errors import ExitCode
 from advisor.i18n import Lang, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
 from advisor.units import format_bytes, format_number
@@ -190,7 +191,9 @@ def smoke(
         print_json(result)
     else:
         print_smoke_result(result, lang)
-    return int(ExitCode.OK) if result.ok else int(ExitCode.SMOKE_FAILED)
+    from advisor.smoke.runner import exit_code
+
+    return exit_code(result)
 
 
 def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
@@ -221,7 +224,7 @@ def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
         )
     if result.peak_memory_bytes is not None:
         table.add_row(
-            labels["peak"], f"{format_bytes(result.peak_memory_bytes, lang)} ({result.memory_measure})"
+            labels["peak"], escape(f"{format_bytes(result.peak_memory_bytes, lang)} ({result.memory_measure})")
         )
     if result.load_peak_memory_bytes is not None and result.generation_peak_memory_bytes is not None:
         table.add_row(
@@ -242,6 +245,7 @@ def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
     if result.generated_text is not None:
         table.add_row(labels["text"], escape(repr(result.generated_text)))
     if result.error is not None:
+        # Escaped: messages and hints are text, and `pip install "llm-advisor[smoke]"` is not markup.
         table.add_row(labels["error"], escape(f"{result.error.code}: {result.error.message}"), style="red")
         if result.error.hint:
             table.add_row(labels["hint"], escape(result.error.hint))

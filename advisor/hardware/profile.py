@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from advisor.datafiles import errors_from_validation
+from advisor.datafiles import errors_from_validation, excerpt
 from advisor.errors import InputError, InputErrors
 from advisor.settings import ENV_GPU, ENV_GPUS, ENV_HARDWARE, ENV_NODES, ENV_RAM_GB, ENV_VRAM_GB
 from advisor.units import GIB
@@ -346,7 +346,7 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
             shorthand[key] = kind(value)
         except ValueError:
             raise InputError(
-                f"{value!r} is not a {'whole ' if kind is int else ''}number", entry=f"${variable}"
+                f"{excerpt(value)} is not a {'whole ' if kind is int else ''}number", entry=f"${variable}"
             ) from None
         names.append(f"${variable}")
     if shorthand:

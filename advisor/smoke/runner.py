@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -25,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from advisor.results import SmokeAttempt, SmokeError, SmokeResult, Verdict
-from advisor.smoke.child import MARKER, scrub_secrets
+from advisor.smoke.child import CHILD_GRACE_S, MARKER
+from advisor.smoke.child import runs_quantization as runs_quantization  # what the report may suggest
+from advisor.sources.hub_errors import scrub_secrets
 
 DEFAULT_TIMEOUT_S = 900.0
 """Whole-run limit, download included. Loading 140 GB of bf16 weights (a 70B) from an NVMe at
@@ -142,7 +145,9 @@ def run_child(
                     selector.unregister(key.fileobj)
                     continue
                 if key.data == "err":
-                    stderr_tail = (stderr_tail + chunk)[-STDERR_TAIL_BYTES:]
+                    stderr_tail += chunk
+                    if len(stderr_tail) > 2 * STDERR_TAIL_BYTES:
+                        stderr_tail = stderr_tail[-2 * STDERR_TAIL_BYTES:]  # raw; cut again after the scrub
                     continue
                 stdout_buffer += chunk
                 *lines, stdout_buffer = stdout_buffer.split(b"\n")
@@ -172,10 +177,28 @@ def run_child(
         result=result,
         returncode=proc.returncode,
         timed_out=timed_out,
-        stderr_tail=scrub_secrets(stderr_tail.decode("utf-8", errors="replace")),
+        stderr_tail=scrubbed_tail(stderr_tail.decode("utf-8", errors="replace"), STDERR_TAIL_BYTES),
         seconds=time.monotonic() - started,
         garbage=garbage,
     )
+
+
+def scrubbed_tail(text: str, limit: int) -> str:
+    """The last ``limit`` characters of ``text`` with secrets masked, the masking done before the cut.
+
+    The text kept is a window into a longer stream, so its first line may start in the middle of
+    a token that the scrub could no longer recognise (a suffix of ``hf_...`` or of the HF_TOKEN
+    value): that partial first line is dropped, or, on one endless line, its leading run of token
+    characters.
+    """
+    clean = scrub_secrets(text)
+    if len(clean) <= limit:
+        return clean
+    cut = clean[-limit:]
+    newline = cut.find("\n")
+    if newline >= 0:
+        return cut[newline + 1:]
+    return re.sub(r"^[A-Za-z0-9_\-]+", "...", cut)
 
 
 def _parse_line(line: bytes, garbage: list[str]) -> dict[str, Any] | None:
@@ -190,7 +213,7 @@ def _parse_line(line: bytes, garbage: list[str]) -> dict[str, Any] | None:
         if isinstance(event, dict):
             return event
     if len(garbage) < 20:
-        garbage.append(scrub_secrets(text[:200]))
+        garbage.append(scrub_secrets(text)[:200])
     return None
 
 
@@ -290,14 +313,18 @@ def smoke_test(
     started = time.monotonic()
     attempts: list[SmokeAttempt] = []
     notes: list[str] = []
+    model, where = resolve_catalog_folder(str(model))
+    if where is not None:
+        notes.append(where)
     quant = quantization
     tried: list[str] = []
     while True:
         result = _attempt(
-            str(model),
+            model,
             quant,
             max_new_tokens=max_new_tokens,
             timeout_s=max(1.0, timeout_s - (time.monotonic() - started)),
+            limit_s=timeout_s,
             estimate=estimate,
             memory_limit_bytes=memory_limit_bytes,
             device=device,
@@ -335,6 +362,64 @@ def smoke_test(
     result.notes = notes + result.notes
     result.seconds = time.monotonic() - started
     return result
+
+
+HUB_ERROR_CODES = frozenset({"gated-needs-token", "offline-not-cached", "hub-error"})
+"""Errors that are the Hub's answer (exit 4), whatever the model."""
+INPUT_ERROR_CODES = frozenset({"invalid-model"})
+"""Errors in what the user pointed at (exit 3)."""
+
+
+def exit_code(result: SmokeResult) -> int:
+    """The CLI exit code of a smoke result, as the README's table says.
+
+    0 it ran; 4 the Hub refused or could not be reached (gated, offline and not cached, an HTTP
+    error, a Hub id that does not exist); 3 bad input (a folder that does not exist or is not a
+    model, an implausible config.json); 5 the smoke test ran or was refused and the model did not
+    fit or could not run (out of memory, crash, timeout, a format or device it cannot use).
+    """
+    from advisor.errors import ExitCode
+
+    if result.ok:
+        return int(ExitCode.OK)
+    code = result.error.code if result.error else "failed"
+    if code in HUB_ERROR_CODES:
+        return int(ExitCode.HUB)
+    if code in INPUT_ERROR_CODES:
+        return int(ExitCode.INPUT)
+    if code == "not-found":
+        from advisor.repo_ids import is_valid_repo_id
+
+        model = result.model
+        local = os.path.isdir(os.path.expanduser(model)) or not is_valid_repo_id(model, namespace_required=False)
+        return int(ExitCode.INPUT) if local else int(ExitCode.HUB)
+    return int(ExitCode.SMOKE_FAILED)
+
+
+def resolve_catalog_folder(model: str) -> tuple[str, str | None]:
+    """``(what to load, a note)``: an id of the user catalog added from a folder loads that folder.
+
+    ``advisor catalog add ./tiny`` records ``local/tiny`` with ``source: {dir: /abs/tiny}``; that id
+    is not a Hub repo, so ``advisor smoke local/tiny`` means the folder. An existing directory named
+    like the id wins (it is what the user typed); a user catalog that does not parse is left to the
+    commands that read it.
+    """
+    if os.path.isdir(os.path.expanduser(model)):
+        return model, None
+    try:
+        from advisor.catalog.user import read_user_catalog
+        from advisor.errors import InputError
+
+        user = read_user_catalog()
+    except (ImportError, InputError):
+        return model, None
+    entry = user.find(model)
+    if entry is None:
+        return model, None
+    folder = user.source_of(entry.id).get("dir")
+    if folder is None:
+        return model, None
+    return folder, f"{model} is the folder {folder} in your user catalog ({user.path})"
 
 
 def next_quantization(current: str, *, cuda: bool) -> str | None:
@@ -399,6 +484,7 @@ def _attempt(
     *,
     max_new_tokens: int,
     timeout_s: float,
+    limit_s: float,
     estimate: Any,
     memory_limit_bytes: int | None,
     device: str,
@@ -415,6 +501,10 @@ def _attempt(
         "device": device,
         "revision": revision,
         "runs": runs,
+        # The child ends itself if this process dies, or if it outlives the time left by more than
+        # CHILD_GRACE_S (advisor.smoke.child.guard_lifetime).
+        "parent_pid": os.getpid(),
+        "deadline_s": timeout_s + CHILD_GRACE_S,
     }
 
     def on_event(event: dict[str, Any]) -> None:
@@ -425,7 +515,7 @@ def _attempt(
         child_command(request), timeout_s=timeout_s, env=_child_env(offline), on_event=on_event
     )
     report = outcome.result or {}
-    error = outcome_error(outcome, timeout_s)
+    error = outcome_error(outcome, limit_s)  # the limit the user set, not the part of it left
     if error is None and not report.get("ok"):
         raw = report.get("error") or {}
         try:

@@ -68,11 +68,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.catalog.schema import CatalogEntry
 from advisor.errors import HubError, InputError
+from advisor.repo_ids import is_valid_repo_id
 from advisor.settings import cache_dir
 
 if TYPE_CHECKING:
@@ -101,7 +103,6 @@ COMMERCIAL_LICENCES = frozenset({
 
 _NON_COMMERCIAL = re.compile(r"^(cc-by-nc|.*-nc-|.*research|.*non-?commercial)")
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _INSTRUCT_NAME = re.compile(r"(instruct|chat|(^|[-_.])it($|[-_.])|sft|dpo|rlhf|orpo|assistant)", re.I)
 _BASE_NAME = re.compile(r"(^|[-_.])base($|[-_.])", re.I)
 _CODE_NAME = re.compile(r"(code|coder)", re.I)
@@ -262,8 +263,8 @@ class ModelFacts:
 
 
 def is_hub_id(text: str) -> bool:
-    """``owner/name`` as the Hub spells repo ids (no ``--`` or ``..``, at most 96 characters)."""
-    return bool(_HUB_ID.match(text)) and "--" not in text and ".." not in text and len(text) <= 96
+    """``owner/name`` as the Hub accepts repo ids (huggingface_hub's own validator)."""
+    return is_valid_repo_id(text)
 
 
 def read_model(ref: str, *, revision: str | None = None, refresh: bool = False) -> ModelFacts:
@@ -315,20 +316,25 @@ def read_directory(directory: str | Path) -> ModelFacts:
 
 def _front_matter(readme: Path) -> dict[str, Any]:
     """The YAML block between the first two ``---`` lines of a model card (empty when absent or bad)."""
+    from advisor.datafiles import parse_yaml
+
     try:
-        text = readme.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with open(readme, "rb") as handle:  # the front matter is at the top: a long card is not read whole
+            text = handle.read(MAX_FRONT_MATTER_BYTES).decode("utf-8", errors="replace")
+    except OSError:
         return {}
     match = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.S)
     if not match:
         return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+    try:  # bounded like every YAML llm-advisor reads: an alias bomb in a card is refused, not expanded
+        data = parse_yaml(match.group(1), str(readme), max_bytes=MAX_FRONT_MATTER_BYTES)
+    except InputError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+"""How much of a model card is read for its YAML front matter (real ones are a few kilobytes)."""
 
 
 def _card_facts(card: Mapping[str, Any]) -> dict[str, Any]:
@@ -394,16 +400,18 @@ def read_hub(repo_id: str, *, revision: str | None = None, refresh: bool = False
     a degraded offline read must not replace good facts.
     """
     cached = _cache_read(repo_id, revision)
-    if cached is not None and (not refresh or _offline()):
+    if isinstance(cached, ModelFacts) and (not refresh or _offline()):
         return cached
     try:
         facts = _read_hub_now(repo_id, revision)
-    except HubError:
+    except HubError as exc:
+        _name_bad_cache(exc, cached)
         raise
     except Exception as exc:
         mapped = hub_error(exc, repo_id)
         if mapped is None:
             raise
+        _name_bad_cache(mapped, cached)
         raise mapped from None
     if facts.card != "offline":
         _cache_write(facts, revision)
@@ -489,23 +497,30 @@ def _cached_snapshot_tensors(snapshot: Path) -> tuple[list[tuple[str, tuple[int,
 
 
 def _read_json(path: Path, repo_id: str) -> dict[str, Any]:
+    from advisor.datafiles import read_bounded
+    from advisor.memory.checkpoint import MAX_CONFIG_BYTES
+    from advisor.memory.plausibility import check_config
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HubReadError("not-a-model", f"{repo_id}: config.json is not valid JSON ({exc})") from None
+        data = json.loads(read_bounded(path, MAX_CONFIG_BYTES, what="config.json"))
+    except InputError as exc:
+        raise HubReadError("not-a-model", f"{repo_id}: config.json: {exc.message}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HubReadError("not-a-model", f"{repo_id}: config.json is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise HubReadError("not-a-model", f"{repo_id}: config.json does not hold a JSON object")
+    check_config(data, f"{repo_id}/config.json")  # InputError (exit 3) naming the field: before any cache write
     return data
 
 
 def hub_error(exc: BaseException, repo_id: str) -> HubReadError | None:
     """One clear, token-free ``HubError`` for a huggingface_hub failure, or None if it is not one.
 
-    The mapping is the smoke test's (:func:`advisor.smoke.child.classify_hub_error`), so
+    The mapping is the smoke test's (:func:`advisor.sources.hub_errors.classify_hub_error`), so
     ``advisor catalog add``, ``advisor estimate`` and ``advisor smoke`` word the same failure the same
     way; a 429 gets its own code here, and a network failure that is not a Hub answer is named too.
     """
-    from advisor.smoke.child import classify_hub_error, scrub_secrets
+    from advisor.sources.hub_errors import classify_hub_error, scrub_secrets
 
     failure = classify_hub_error(exc, repo_id)
     if failure is not None:
@@ -545,16 +560,63 @@ def _cache_file(repo_id: str, revision: str | None) -> Path:
     return cache_dir() / "hub" / f"{name}.json"
 
 
-def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | None:
+MAX_CACHE_BYTES = 8 * 1024 * 1024
+"""Largest Hub-metadata cache file read (a few kilobytes per repo; config.json dominates)."""
+
+
+@dataclass(frozen=True)
+class InvalidCache:
+    """A cache file that was there but did not check out: treated as a miss, named if the Hub fails too."""
+
+    path: Path
+    why: str
+
+
+def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | InvalidCache | None:
+    """The cached facts, None when there are none, ``InvalidCache`` when the file does not check out.
+
+    Checked on every read: the schema version, every field's type (pydantic, strict), the repo it
+    is for, and the config's plausibility, so an edited or corrupt entry is never trusted (it is
+    read again from the Hub, and rewritten).
+    """
     path = _cache_file(repo_id, revision)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CACHE_BYTES + 1)
+    except OSError:
+        return None  # absent or unreadable: a cache is simply read again
+    try:
+        if len(raw) > MAX_CACHE_BYTES:
+            raise ValueError(f"larger than {MAX_CACHE_BYTES:,} bytes")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.pop("cache_schema", None) != CACHE_SCHEMA:
-            return None
+            return None  # an older layout: read again, quietly
         data.pop("read_at", None)
-        return ModelFacts(**data)
-    except (OSError, ValueError, TypeError):  # absent, or unreadable: a cache is simply read again
-        return None
+        facts = _facts_adapter().validate_json(json.dumps(data), strict=True)
+        if facts.source != "hub" or facts.ref.lower() != repo_id.lower():
+            raise ValueError(f"it holds the facts of {facts.ref!r}")
+        from advisor.memory.plausibility import check_config
+
+        check_config(facts.config, f"{path}: config")
+    except (ValueError, TypeError, InputError) as exc:  # pydantic's ValidationError is a ValueError
+        return InvalidCache(path, str(exc).splitlines()[0][:200])
+    return facts
+
+
+@lru_cache(maxsize=1)
+def _facts_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(ModelFacts)
+
+
+def _name_bad_cache(error: HubError, cached: ModelFacts | InvalidCache | None) -> None:
+    """When the Hub fails after a bad cache entry was set aside, say so: the entry was the fallback."""
+    if isinstance(cached, InvalidCache):
+        note = f"the cached facts in {cached.path} were invalid ({cached.why}) and were ignored"
+        error.hint = f"{error.hint}; {note}" if error.hint else note
 
 
 def _cache_write(facts: ModelFacts, revision: str | None) -> None:
