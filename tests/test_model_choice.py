@@ -474,3 +474,26 @@ def test_without_a_volume_the_cheapest_api_per_request_comes_first() -> None:
     assert route.first and costs == sorted(costs) and all(o.monthly_cost is None for o in route.options)
     # gpt-4o-mini: 1,000 x (2,000 x 0.15 + 300 x 0.60) / 1e6 = 0.48 USD.
     assert {o.model: o.cost_per_1000_requests for o in route.options}["gpt-4o-mini"] == pytest.approx(0.48)
+
+
+def test_the_smoke_test_of_a_gguf_plan_loads_the_model_in_bf16_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor import advice
+    from advisor.results import SmokeResult
+
+    calls: list[tuple[str, str | None, bool]] = []
+
+    def fake_smoke_test(model: str, quantization: str | None = None, fallback: bool = False, **_: Any) -> SmokeResult:
+        calls.append((model, quantization, fallback))
+        return SmokeResult.model_construct(notes=[])
+
+    monkeypatch.setattr("advisor.smoke.runner.smoke_test", fake_smoke_test)
+    rec = advisor.recommend({**CHAT, "team_ml_skills": "basic"}, hardware={"gpu_name": "RTX 4090", "ram_gb": 64})
+    assert rec.quantization.startswith("gguf")
+    result = advice._smoke_test(rec, None)
+    assert calls == [(rec.model.id, "bf16", True)] and "not the served format" in result.notes[-1]
+    awq = advisor.recommend({**CHAT, "team_ml_skills": "basic"}, hardware={"gpu_name": "L40S", "ram_gb": 64})
+    entry = load_catalog().find(awq.model.id)
+    if awq.quantization in entry.quantized_repos:
+        calls.clear()
+        advice._smoke_test(awq, None)
+        assert calls == [(entry.quantized_repos[awq.quantization], None, False)]
