@@ -491,9 +491,9 @@ def test_the_smoke_test_of_a_gguf_plan_loads_the_model_in_bf16_and_says_so(monke
     assert rec.quantization.startswith("gguf")
     result = advice._smoke_test(rec, None)
     assert calls == [(rec.model.id, "bf16", True)] and "not the served format" in result.notes[-1]
-    awq = advisor.recommend({**CHAT, "team_ml_skills": "basic"}, hardware={"gpu_name": "L40S", "ram_gb": 64})
-    entry = load_catalog().find(awq.model.id)
-    if awq.quantization in entry.quantized_repos:
-        calls.clear()
-        advice._smoke_test(awq, None)
-        assert calls == [(entry.quantized_repos[awq.quantization], None, False)]
+    # An FP8 plan of a model whose FP8 checkpoint the catalog names is tested on that checkpoint.
+    assert load_catalog().find("Qwen/Qwen3-32B").quantized_repos["fp8"] == "Qwen/Qwen3-32B-FP8"
+    fp8 = rec.model_copy(update={"quantization": "fp8", "model": rec.model.model_copy(update={"id": "Qwen/Qwen3-32B"})})
+    calls.clear()
+    result = advice._smoke_test(fp8, None)
+    assert calls == [("Qwen/Qwen3-32B-FP8", None, False)] and "published checkpoint" in result.notes[-1]
