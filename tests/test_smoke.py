@@ -243,17 +243,18 @@ print({MARKER!r} + json.dumps(result))
 
 
 def test_fallback_walks_down_until_a_quantization_fits(monkeypatch) -> None:
-    monkeypatch.setattr(smoke, "_ladder", lambda: list(smoke.LOCAL_LADDER))
     fake_child(monkeypatch, FALLBACK_CHILD)
     steps: list[tuple[str, Any]] = []
     result = smoke.smoke_test("bf16,int8", fallback=True, progress=lambda s, d: steps.append((s, d)))
-    assert result.verdict == "fits" and result.quantization == "nf4"
+    # The ladder of data/quantizations.yaml, kept to what transformers makes from plain weights:
+    # bf16, int8, then nf4-dq (the smaller of the two NF4 forms at equal quality).
+    assert result.verdict == "fits" and result.quantization == "nf4-dq"
     assert [(a.quantization, a.verdict) for a in result.attempts] == [
         ("bf16", "does-not-fit"),
         ("int8", "does-not-fit"),
-        ("nf4", "fits"),
+        ("nf4-dq", "fits"),
     ]
-    assert ("fallback", "int8") in steps and ("fallback", "nf4") in steps
+    assert ("fallback", "int8") in steps and ("fallback", "nf4-dq") in steps
 
 
 def test_without_fallback_one_out_of_memory_ends_the_run(monkeypatch) -> None:
@@ -263,16 +264,14 @@ def test_without_fallback_one_out_of_memory_ends_the_run(monkeypatch) -> None:
 
 
 def test_fallback_ends_with_does_not_fit_when_the_ladder_is_exhausted(monkeypatch) -> None:
-    monkeypatch.setattr(smoke, "_ladder", lambda: list(smoke.LOCAL_LADDER))
     fake_child(monkeypatch, FALLBACK_CHILD)
-    result = smoke.smoke_test("bf16,int8,nf4", fallback=True)
+    result = smoke.smoke_test("bf16,int8,nf4-dq", fallback=True)
     assert result.verdict == "does-not-fit"
-    assert [a.quantization for a in result.attempts] == ["bf16", "int8", "nf4"]
+    assert [a.quantization for a in result.attempts] == ["bf16", "int8", "nf4-dq"]
     assert any("no smaller quantization" in note for note in result.notes)
 
 
-def test_on_cpu_the_ladder_skips_formats_that_need_cuda(monkeypatch) -> None:
-    monkeypatch.setattr(smoke, "_ladder", lambda: list(smoke.LOCAL_LADDER))
+def test_on_cpu_the_ladder_skips_formats_that_need_cuda() -> None:
     assert smoke.next_quantization("fp32", cuda=False) == "bf16"
     assert smoke.next_quantization("bf16", cuda=False) is None
     assert smoke.next_quantization("fp16", cuda=True) == "int8"

@@ -79,6 +79,12 @@ REMOTE_CODE_CONFIG_FILES = (
 )
 
 
+from advisor.quantization import (  # noqa: E402
+    TransformersLoad,
+    get_quantization,
+    prequantized_name,
+    quantization_names,
+)
 from advisor.repo_ids import is_valid_repo_id  # noqa: E402
 from advisor.sources.hub_errors import classify_hub_error, scrub_secrets  # noqa: E402
 
@@ -292,10 +298,15 @@ def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-PREQUANTIZED_NAMES = {"gptq": "gptq-int{bits}", "awq": "awq-int{bits}", "mxfp4": "mxfp4", "fp8": "fp8"}
-DTYPE_NAMES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
-BNB_NAMES = ("int8", "nf4", "nf4-dq")
-PREQUANTIZED_FAMILIES = ("gptq", "awq", "mxfp4", "fp8")
+def _load_of(name: str | None) -> TransformersLoad | None:
+    """How transformers loads ``name`` (data/quantizations.yaml), None for an unknown or GGUF name."""
+    if not name or name not in quantization_names():
+        return None
+    return get_quantization(name).transformers_load
+
+
+def _known_loadable() -> str:
+    return ", ".join(n for n in quantization_names() if _load_of(n) is not None)
 
 
 def runs_quantization(name: str, *, cuda: bool, checkpoint_quantization: str | None = None) -> bool:
@@ -307,18 +318,19 @@ def runs_quantization(name: str, *, cuda: bool, checkpoint_quantization: str | N
     label :func:`plan_quantization` gives its config); GGUF never (it runs in llama.cpp or Ollama).
     The optional runtimes (bitsandbytes, gptqmodel) are checked when the test runs, not here.
     """
-    if name in DTYPE_NAMES:
+    load = _load_of(name)
+    if load is None:
+        return False
+    if load.kind == "dtype":
         return True
-    if name in BNB_NAMES:
+    if load.kind == "bitsandbytes":
         return cuda
-    if name.split("-")[0] in PREQUANTIZED_FAMILIES:
-        return checkpoint_quantization == name
-    return False
+    return checkpoint_quantization == name
 
 
 def check_quantization_name(requested: str | None) -> None:
     """Refuse, before anything is imported or downloaded, a quantization no checkpoint can be run as."""
-    if requested is None or requested in DTYPE_NAMES or requested in BNB_NAMES:
+    if requested is None or _load_of(requested) is not None:
         return
     if requested.startswith("gguf"):
         raise SmokeFailure(
@@ -326,9 +338,9 @@ def check_quantization_name(requested: str | None) -> None:
             f"{requested} is a GGUF format: it runs in llama.cpp or Ollama, not in transformers",
             "smoke-test the same model in bf16 (or nf4 on a GPU) to check the architecture loads",
         )
-    if requested.split("-")[0] not in PREQUANTIZED_FAMILIES:
-        known = ", ".join([*DTYPE_NAMES, *BNB_NAMES, "gptq-int4", "awq-int4", "fp8", "mxfp4"])
-        raise SmokeFailure("unsupported-quantization", f"unknown quantization {requested[:40]!r}; known: {known}")
+    raise SmokeFailure(
+        "unsupported-quantization", f"unknown quantization {requested[:40]!r}; known: {_known_loadable()}"
+    )
 
 
 def plan_quantization(
@@ -338,8 +350,10 @@ def plan_quantization(
     pre = config.get("quantization_config")
     if isinstance(pre, dict) and pre.get("quant_method"):
         method = str(pre["quant_method"]).lower()
-        bits = pre.get("bits", 4)
-        label = PREQUANTIZED_NAMES.get(method, method).format(bits=bits)
+        bits = pre.get("bits")
+        label = prequantized_name(method, bits if isinstance(bits, int) else None) or (
+            f"{method}-int{bits}" if bits else method
+        )
         if method == "bitsandbytes":
             label = "nf4" if pre.get("load_in_4bit") else "int8"
         if requested not in (None, label):
@@ -351,9 +365,10 @@ def plan_quantization(
         _require_prequantized_runtime(method, cuda)
         return label, {"dtype": "auto"}
     quant = requested or "bf16"
-    if quant in DTYPE_NAMES:
-        return quant, {"dtype": getattr(torch, DTYPE_NAMES[quant])}
-    if quant in BNB_NAMES:
+    load = _load_of(quant)
+    if load is not None and load.kind == "dtype":
+        return quant, {"dtype": getattr(torch, str(load.dtype))}
+    if load is not None and load.kind == "bitsandbytes":
         if not cuda:
             raise SmokeFailure(
                 "cuda-required",
@@ -367,15 +382,10 @@ def plan_quantization(
                 "pip install bitsandbytes",
             )
         compute = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        if quant == "int8":
-            bnb = transformers.BitsAndBytesConfig(load_in_8bit=True)
-        else:
-            bnb = transformers.BitsAndBytesConfig(
-                load_in_4bit=True,
-                bnb_4bit_quant_type="nf4",
-                bnb_4bit_compute_dtype=compute,
-                bnb_4bit_use_double_quant=quant == "nf4-dq",
-            )
+        arguments: dict[str, Any] = dict(load.bnb or {})
+        if arguments.get("load_in_4bit"):
+            arguments["bnb_4bit_compute_dtype"] = compute
+        bnb = transformers.BitsAndBytesConfig(**arguments)
         return quant, {"dtype": compute, "quantization_config": bnb}
     if quant.startswith("gguf"):
         raise SmokeFailure(
@@ -383,7 +393,7 @@ def plan_quantization(
             f"{quant} is a GGUF format: it runs in llama.cpp or Ollama, not in transformers",
             "smoke-test the same model in bf16 (or nf4 on a GPU) to check the architecture loads",
         )
-    if quant.split("-")[0] in ("gptq", "awq", "mxfp4", "fp8"):
+    if load is not None and load.kind == "prequantized":
         raise SmokeFailure(
             "unsupported-quantization",
             f"{quant} needs a checkpoint already quantized that way; this one has no quantization_config",

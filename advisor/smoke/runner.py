@@ -12,7 +12,6 @@ This module imports neither torch, transformers nor accelerate; only the child d
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import re
@@ -51,24 +50,6 @@ CRASH_TAIL_LINES = 12
 CRASH_TAIL_CHARS = 4000
 """Characters of stderr quoted at most, however long its lines (a traceback fits)."""
 
-LOCAL_LADDER: tuple[str, ...] = ("fp32", "bf16", "int8", "nf4")
-"""Quantizations the fallback walks, biggest first, when the project's ladder cannot be read.
-Only formats transformers can apply to an unquantized checkpoint on the fly are on it."""
-
-STORED_BITS: dict[str, float] = {
-    "fp32": 32.0,
-    "bf16": 16.0,
-    "fp16": 16.0,
-    "int8": 8.0,  # LLM.int8(): int8 weights, fp32 scale per row (bitsandbytes)
-    "nf4": 4.5,  # 4-bit codes + one fp32 absmax per 64-weight block (QLoRA paper, section 2)
-    "nf4-dq": 4.127,  # double quantization: 8-bit absmax + fp32 per 256 blocks (QLoRA paper)
-}
-"""Average stored bits per weight of the formats the child can realise from plain weights (dtype
-cast or bitsandbytes). GPTQ/AWQ/GGUF need a checkpoint already in that format, so the fallback
-skips them."""
-
-NEEDS_CUDA = frozenset({"int8", "nf4", "nf4-dq"})
-"""bitsandbytes formats: the child refuses them without a CUDA GPU."""
 
 Progress = Callable[[str, "str | None"], None]
 
@@ -424,40 +405,18 @@ def resolve_catalog_folder(model: str) -> tuple[str, str | None]:
 
 def next_quantization(current: str, *, cuda: bool) -> str | None:
     """The next rung below ``current`` that is smaller and that the child can load here, or None."""
-    size = STORED_BITS.get(current)
-    ladder = _ladder()
+    from advisor.quantization import loaded_on_the_fly, needs_cuda_to_load, quantization_ladder
+
+    formats = loaded_on_the_fly()  # what the child can make from plain weights, with its stored bits
+    size = formats[current].bits_per_weight if current in formats else None
+    ladder = quantization_ladder("transformers")  # quality first, as selection walks it
     start = ladder.index(current) + 1 if current in ladder else 0
     for name in ladder[start:]:
-        if name not in STORED_BITS or (name in NEEDS_CUDA and not cuda):
+        if name not in formats or (needs_cuda_to_load(name) and not cuda):
             continue
-        if size is None or STORED_BITS[name] < size:
+        if size is None or formats[name].bits_per_weight < size:
             return name
     return None
-
-
-def _ladder() -> list[str]:
-    """The project's quantization ladder for transformers (best first), else LOCAL_LADDER.
-
-    The ladder's order is quality first; ``next_quantization`` keeps only rungs that also shrink
-    the weights, so a retry after an out-of-memory never tries something as big (fp16 after bf16).
-    """
-    for module_name in ("advisor.memory", "advisor.quantization"):
-        try:
-            module = importlib.import_module(module_name)
-            ladder_of = module.quantization_ladder
-        except (ImportError, AttributeError):
-            continue
-        try:
-            try:
-                rungs = ladder_of("transformers")
-            except TypeError:
-                rungs = ladder_of()
-            names = [str(getattr(r, "name", r)) for r in rungs]
-        except Exception:  # an unexpected signature or data error must not break the smoke test
-            continue
-        if any(name in STORED_BITS for name in names):
-            return names
-    return list(LOCAL_LADDER)
 
 
 def _child_env(offline: bool | None) -> dict[str, str]:

@@ -139,75 +139,6 @@ _TASKS_BY_PIPELINE = {
     "sentence-similarity": ["document_qa", "classification"],
 }
 
-NOTES: dict[str, tuple[str, str]] = {
-    "from-hub": (
-        "Added with `advisor catalog add` from the Hugging Face Hub ({ref}, revision {revision}): facts read "
-        "from its model card, config.json and safetensors headers; not reviewed by the catalog maintainers.",
-        "Ajouté avec `advisor catalog add` depuis le Hub Hugging Face ({ref}, révision {revision}) : faits lus "
-        "dans sa fiche, son config.json et les en-têtes safetensors ; non relus par les mainteneurs du catalogue.",
-    ),
-    "from-dir": (
-        "Added with `advisor catalog add` from the directory {ref}: facts read from its config.json, "
-        "safetensors headers and README; not reviewed by the catalog maintainers.",
-        "Ajouté avec `advisor catalog add` depuis le dossier {ref} : faits lus dans son config.json, les "
-        "en-têtes safetensors et son README ; non relus par les mainteneurs du catalogue.",
-    ),
-    "offline": (
-        "Read offline from the Hugging Face cache: licence, languages and gating are unknown until "
-        "`advisor catalog refresh {id}` runs with the Hub reachable.",
-        "Lu hors ligne depuis le cache Hugging Face : licence, langues et accès restreint inconnus tant que "
-        "`advisor catalog refresh {id}` n'a pas tourné avec le Hub joignable.",
-    ),
-    "remote-code": (
-        "config.json asks for custom code (auto_map): the model was sized from config.json and its "
-        "safetensors headers only, the code was never run; loading it needs trust_remote_code, which the "
-        "smoke test refuses.",
-        "config.json demande du code personnalisé (auto_map) : le modèle a été dimensionné d'après config.json "
-        "et les en-têtes safetensors seulement, ce code n'a jamais été exécuté ; le charger exige "
-        "trust_remote_code, que le test de fumée refuse.",
-    ),
-    "no-safetensors": (
-        "No safetensors weights ({why}): the parameter count is computed from config.json, not read from the "
-        "weights, and the smoke test (safetensors only) cannot load it.",
-        "Pas de poids safetensors ({why}) : le nombre de paramètres est calculé d'après config.json, sans lire "
-        "les poids, et le test de fumée (safetensors seulement) ne peut pas le charger.",
-    ),
-    "packed": (
-        "Weights stored quantized ({label}): the parameter count is computed from config.json.",
-        "Poids stockés quantifiés ({label}) : le nombre de paramètres est calculé d'après config.json.",
-    ),
-    "no-language": (
-        "The model card lists no language: English assumed.",
-        "La fiche du modèle n'indique aucune langue : anglais supposé.",
-    ),
-    "dropped-languages": (
-        "Language entries that are not ISO 639-1 codes were ignored: {codes}.",
-        "Entrées de langue qui ne sont pas des codes ISO 639-1 ignorées : {codes}.",
-    ),
-    "no-licence": (
-        "The model card states no licence: treated as not allowing commercial use.",
-        "La fiche du modèle n'indique aucune licence : considérée comme interdisant l'usage commercial.",
-    ),
-    "unknown-licence": (
-        "Licence '{licence}' is not one llm-advisor knows to allow commercial use: treated as not allowing it; "
-        "check its terms.",
-        "La licence « {licence} » n'est pas connue de llm-advisor comme autorisant l'usage commercial : "
-        "considérée comme l'interdisant ; vérifiez ses conditions.",
-    ),
-    "non-commercial": (
-        "Licence '{licence}' does not allow commercial use.",
-        "La licence « {licence} » n'autorise pas l'usage commercial.",
-    ),
-    "no-context": (
-        "config.json states no maximum context: {tokens} tokens assumed.",
-        "config.json n'indique pas de contexte maximal : {tokens} jetons supposés.",
-    ),
-    "t5-context": (
-        "Relative position buckets, no hard context limit: 512 tokens assumed, the length it was trained on.",
-        "Positions relatives, sans limite stricte de contexte : 512 jetons supposés, la longueur d'entraînement.",
-    ),
-}
-
 
 class HubReadError(HubError):
     """A Hub failure with a stable ``code`` (the smoke test's codes, plus ``rate-limited``)."""
@@ -646,7 +577,7 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
 
     from advisor.datafiles import errors_from_validation
     from advisor.errors import InputErrors
-    from advisor.i18n import LocalizedText
+    from advisor.i18n import join_localized, message
 
     notes: list[tuple[str, dict[str, Any]]] = []
     model_id = entry_id or default_id(facts)
@@ -667,10 +598,7 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
     quality: dict[str, Any] = {}
     if previous is not None:
         quality = {key: getattr(previous, key) for key in QUALITY_KEYS}
-    text = LocalizedText(
-        en=" ".join(NOTES[key][0].format(**values) for key, values in notes),
-        fr=" ".join(NOTES[key][1].format(**values) for key, values in notes),
-    )
+    text = join_localized([message(f"hub_note.{key}", **values) for key, values in notes], sep=" ")
     raw = {
         "id": model_id,
         "name": name,
