@@ -636,8 +636,19 @@ class ReportView:
         if hw.source != "detected":
             gpus = hw.usable_gpus
             if gpus:
+                from advisor.gpu_specs import find_gpu
+
                 largest = max(g.total_bytes for g in gpus) / GIB
-                parts.append(f"--vram {largest:g} --gpus {len(gpus)}")
+                spec = find_gpu(gpus[0].name)
+                if spec is not None and all(find_gpu(g.name) is spec for g in gpus):
+                    # A named GPU brings its bandwidth and formats; its memory only when it differs.
+                    parts.append(f'--gpu "{gpus[0].name}" --gpus {len(gpus)}')
+                    if spec.memory_gb != largest:
+                        parts.append(f"--vram {largest:g}")
+                else:
+                    parts.append(f"--vram {largest:g} --gpus {len(gpus)}")
+                if hw.nodes > 1:
+                    parts.append(f"--nodes {hw.nodes}")
             else:
                 parts.append("--gpus 0")
             if hw.ram_bytes:
