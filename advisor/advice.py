@@ -345,10 +345,32 @@ def _techniques(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
 def _smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None] | None) -> SmokeResult:
     """Load the chosen model the way the plan says, and keep the measured result next to the estimate.
 
-    A GGUF (llama.cpp) or pre-quantized plan is passed as is: the smoke test says plainly that it
-    loads through transformers and which format to try instead.
+    The smoke test loads through transformers. A plan in a format transformers loads (bf16, fp16,
+    fp32, bitsandbytes) is tested as is. A pre-quantized plan (AWQ, GPTQ, FP8, MXFP4) is tested on
+    the published checkpoint the catalog names for that format. A plan served by llama.cpp (GGUF)
+    or quantized by vLLM at load time has no checkpoint transformers can load in that format: the
+    model itself is tested in bf16, stepping down on out-of-memory, which checks that it loads and
+    generates here, and a note says the served format was not what was measured.
     """
     from advisor.smoke.runner import smoke_test
 
     assert rec.model is not None
-    return smoke_test(rec.model.id, quantization=rec.quantization, estimate=rec.memory, progress=progress)
+    quant = rec.quantization or "bf16"
+    if quant in ("bf16", "fp16", "fp32", "int8", "nf4", "nf4-dq"):
+        return smoke_test(rec.model.id, quantization=quant, estimate=rec.memory, progress=progress)
+    from advisor.catalog import load_catalog
+
+    entry = load_catalog().find(rec.model.id)
+    repo = (entry.quantized_repos.get(quant) if entry is not None else None) or (
+        rec.model.id if entry is not None and entry.release_format == quant else None
+    )
+    if repo is not None:
+        result = smoke_test(repo, quantization=None, progress=progress)
+        note = f"the {quant} plan was smoke-tested on its published checkpoint {repo}"
+    else:
+        result = smoke_test(rec.model.id, quantization="bf16", fallback=True, progress=progress)
+        note = (
+            f"the plan serves {quant} ({rec.model.chosen.engine}); the smoke test loads through transformers, "
+            "so it checked the model in bf16 (stepping down on out-of-memory), not the served format"
+        )
+    return result.model_copy(update={"notes": [*result.notes, note]})

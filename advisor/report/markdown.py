@@ -96,16 +96,19 @@ class TrainingSettings(BaseModel):
 
 
 def _published_repo(option: Any, quant: str) -> str | None:
-    """The Hub repo of a published conversion of ``option`` in ``quant``, when the catalog knows one.
+    """The Hub repo of a published ``quant`` checkpoint of ``option``, as the catalog names it.
 
-    Catalog entries that list their published conversions (``quantized_repos`` or ``release_repos``,
-    by quantization) let the commands name a real repo instead of a placeholder.
+    Catalog entries list their published conversions (``quantized_repos``, by format); the commands
+    name that repo instead of a placeholder. A plan option that carries the field itself wins.
     """
-    for field in ("quantized_repos", "release_repos"):
-        repos = getattr(option, field, None)
-        if isinstance(repos, dict) and repos.get(quant):
-            return str(repos[quant])
-    return None
+    repos = getattr(option, "quantized_repos", None)
+    if not isinstance(repos, dict):
+        from advisor.catalog import load_catalog
+
+        entry = load_catalog().find(option.id)
+        repos = getattr(entry, "quantized_repos", None) or {}
+    repo = repos.get(quant)
+    return str(repo) if repo else None
 
 
 def _smoke_runs(quant: str, device: str) -> bool:
@@ -1014,8 +1017,19 @@ class ReportView:
         if hw.source != "detected":
             gpus = hw.usable_gpus
             if gpus:
+                from advisor.gpu_specs import find_gpu
+
                 largest = max(g.total_bytes for g in gpus) / GIB
-                parts.append(f"--vram {largest:g} --gpus {len(gpus)}")
+                spec = find_gpu(gpus[0].name)
+                if spec is not None and all(find_gpu(g.name) is spec for g in gpus):
+                    # A named GPU brings its bandwidth and formats; its memory only when it differs.
+                    parts.append(f'--gpu "{gpus[0].name}" --gpus {len(gpus)}')
+                    if spec.memory_gb != largest:
+                        parts.append(f"--vram {largest:g}")
+                else:
+                    parts.append(f"--vram {largest:g} --gpus {len(gpus)}")
+                if hw.nodes > 1:
+                    parts.append(f"--nodes {hw.nodes}")
             else:
                 parts.append("--gpus 0")
             if hw.ram_bytes:
