@@ -923,6 +923,8 @@ class ReportView:
         if context:
             llama_args += ["-c", str(context)]
         llama_args += ["-ngl", "0" if option.device == "cpu" else "99"]
+        if training is not None and training.method in ("lora", "qlora"):
+            llama_args += ["--lora", "adapter.gguf"]  # the trained adapter, converted to GGUF
         return {
             "id": option.id,
             "quant": quant,
