@@ -143,7 +143,12 @@ def test_already_tried_unanswered_is_a_follow_up() -> None:
     ("lang", "expected"),
     [
         ("en", "Prompting: Tried: not good enough; RAG (retrieval): Tried: good enough"),
-        ("fr", "Le prompting : Essayé : insuffisant ; La RAG (recherche documentaire) : Essayé : satisfaisant"),
+        # French spacing as the report writes it (units.french_typography): U+00A0 before « : », U+202F before « ; ».
+        (
+            "fr",
+            "Le prompting\u00a0: Essayé\u00a0: insuffisant\u202f; La RAG (recherche documentaire)\u00a0: Essayé\u00a0: "
+            "satisfaisant",
+        ),
     ],
 )
 def test_report_shows_what_was_tried(lang: str, expected: str) -> None:
