@@ -68,6 +68,13 @@ def message(key: str, **values: object) -> LocalizedText:
     return text.format(**values) if values else text
 
 
+def number_text(value: float, decimals: int = 0) -> LocalizedText:
+    """A number as each reader writes it (``1,234.5`` / ``1 234,5``), to fill a message's placeholder."""
+    from advisor.units import format_number
+
+    return LocalizedText(en=format_number(value, "en", decimals), fr=format_number(value, "fr", decimals))
+
+
 def approach_name(approach: str) -> LocalizedText:
     """The approach as people call it, in both languages."""
     return message(f"approach.{approach}")

@@ -24,7 +24,7 @@ from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
 from advisor.i18n import Lang, LocalizedText, points
 from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
-from advisor.units import GIB, format_bytes, format_gpu_list, format_number, french_typography
+from advisor.units import GIB, format_bytes, format_count, format_gpu_list, format_number, french_typography
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
@@ -246,12 +246,10 @@ class ReportView:
         return self.t("unit.percent", value=format_number(ratio * 100, self.lang, 0))
 
     def params(self, count: int | None) -> str:
-        """Parameter counts the way model cards write them: 7.6 B (en), 7,6 Md (fr)."""
+        """Parameter counts the way model cards write them (7.6B, 7,6 Md; 202K, never "0 M")."""
         if not count:
             return "—"
-        if count >= 1e9:
-            return self.t("unit.billion", value=format_number(count / 1e9, self.lang, 1))
-        return self.t("unit.million", value=format_number(count / 1e6, self.lang, 0))
+        return format_count(count, self.lang)
 
     def yes_no(self, value: bool | None) -> str:
         return self.t("value.unknown") if value is None else self.t("value.yes" if value else "value.no")
@@ -1084,15 +1082,31 @@ class ReportView:
         return lines
 
     def gpu_rows(self) -> list[tuple[str, str, str, str]]:
-        return [
-            (g.name, self.size(g.total_bytes), self.size(g.usable_bytes), self.t(f"gpu_status.{g.status}"))
-            for g in self.rec.hardware.gpus
-        ]
+        """One row per run of identical GPUs ("8 × H100"): a planned cluster is a few rows, not hundreds."""
+        rows: list[tuple[str, str, str, str]] = []
+        counts: list[int] = []
+        for g in self.rec.hardware.gpus:
+            row = (g.name, self.size(g.total_bytes), self.size(g.usable_bytes), self.t(f"gpu_status.{g.status}"))
+            if rows and rows[-1] == row:
+                counts[-1] += 1
+            else:
+                rows.append(row)
+                counts.append(1)
+        return [(f"{n} × {row[0]}" if n > 1 else row[0], *row[1:]) for row, n in zip(rows, counts, strict=True)]
 
     def hardware_notes(self) -> list[str]:
-        """What detection said, in the reader's language where the note is known."""
+        """What detection said, in the reader's language where the note is known; a note shared by
+        several GPUs is said once."""
         hw = self.rec.hardware
-        return [self.note(n) for n in [*hw.notes, *(f"GPU {g.index}: {g.note}" for g in hw.gpus if g.note)]]
+        by_note: dict[str, list[int]] = {}
+        for g in hw.gpus:
+            if g.note:
+                by_note.setdefault(g.note, []).append(g.index)
+        gpu_notes = [
+            f"GPU {ids[0]}: {note}" if len(ids) == 1 else f"GPU {ids[0]}-{ids[-1]}: {note}"
+            for note, ids in by_note.items()
+        ]
+        return [self.note(n) for n in [*hw.notes, *gpu_notes]]
 
     def trace_count(self, outcome: str) -> int:
         return sum(1 for entry in self.rec.trace if entry.outcome == outcome)

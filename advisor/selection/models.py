@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from advisor.i18n import LocalizedText, message
+from advisor.i18n import LocalizedText, message, number_text
 from advisor.results import Demand, FitLevel, ModelChoice, ModelOption, TrainingPlan
 from advisor.units import GIB, format_bytes, format_tokens
 
@@ -865,7 +865,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
             need=_gib(c.need),
             usable=_gib(budget.per_device_bytes),
             layout=_layout_text(c, budget),
-            tps=f"{d.per_stream_tps:.0f}",
+            tps=number_text(d.per_stream_tps),
         ),
         engine=c.engine,  # type: ignore[arg-type]
         gpu_name=budget.gpu_name if budget.device == "gpu" else None,
@@ -889,11 +889,11 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
 def _demand_note(c: _Candidate, demand: DemandFigures) -> LocalizedText:
     return message(
         "selection.demand_not_met",
-        concurrency=demand.concurrency,
-        tps=f"{demand.per_stream_tps:g}",
-        ttft=f"{demand.ttft_s:g}",
+        concurrency=number_text(demand.concurrency),
+        tps=number_text(demand.per_stream_tps, 0 if float(demand.per_stream_tps).is_integer() else 1),
+        ttft=number_text(demand.ttft_s, 0 if float(demand.ttft_s).is_integer() else 1),
         model=c.entry.id,
-        got=f"{c.tps:.1f}",
+        got=number_text(c.tps, 1),
     )
 
 
@@ -1082,7 +1082,9 @@ def _embedding(
     if answers.corpus_size_pages:
         chunks = int(answers.corpus_size_pages * CHUNKS_PER_PAGE)
         index = int(chunks * dim * 4 * HNSW_OVERHEAD)
-        notes.append(message("selection.vector_index", chunks=chunks, size=_gib(index), dim=dim))
+        notes.append(
+            message("selection.vector_index", chunks=number_text(chunks), size=_gib(index), dim=number_text(dim))
+        )
     if device == "gpu":
         notes.append(message("selection.embedding_on_gpu", model=best.id, need=_gib(need)))
         reserved = need
