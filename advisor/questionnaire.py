@@ -161,7 +161,9 @@ def _answers_from_mapping(data: Any, file: str | None) -> Answers:
         return Answers()
     if not isinstance(data, dict):
         raise InputError(f"expected a mapping of questionnaire keys to answers, got {type(data).__name__}", file=file)
-    data = {key: _scalar_to_list(key, value) for key, value in data.items()}
+    # The terminal app saves the hardware it planned for under "hardware:" next to the answers;
+    # it is not an answer, so the questionnaire leaves it out (the app reads it back itself).
+    data = {key: _scalar_to_list(key, value) for key, value in data.items() if key != "hardware"}
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:

@@ -26,7 +26,14 @@ def run_app(
     """Open the questionnaire in this terminal and return when the user quits."""
     from advisor.tui.app import AdvisorApp
 
-    AdvisorApp(lang=lang, answers=answers, hardware=hardware).run()
+    from advisor.tui.app import stop_smoke_children
+
+    try:
+        AdvisorApp(lang=lang, answers=answers, hardware=hardware).run()
+    finally:
+        # Whatever ended the app (quit, a crash, a signal Textual turned into an exit), no smoke
+        # test child outlives it: a download could otherwise go on for minutes, unseen.
+        stop_smoke_children()
 
 
 def __getattr__(name: str) -> Any:
