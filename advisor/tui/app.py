@@ -31,7 +31,7 @@ from advisor.questionnaire import Answers, dump_answers, load_answers, load_ques
 from advisor.tui.presets import gpu_presets
 from advisor.units import format_number
 from advisor.tui.dialogs import ConfirmDialog, HelpScreen
-from advisor.tui.hardware_file import split_hardware, with_hardware
+from advisor.tui.hardware_file import read_hardware, with_hardware
 from advisor.tui.render import SmokeView, smoke_target
 from advisor.tui.screens import PathDialog, QuestionnaireScreen, ResultsScreen, localize_bindings
 from advisor.tui.texts import localize_error, t
@@ -66,7 +66,7 @@ class AdvisorApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="tui.key.quit", priority=True),
         Binding("f1", "help", "Help", id="tui.key.help"),
         Binding("question_mark", "help", "Help", show=False, id="tui.key.help_short"),
-        Binding("ctrl+p", "command_palette", "Commands", id="tui.key.palette", priority=True),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="tui.key.palette", priority=True),
     ]
 
     lang: reactive[Lang] = reactive("en", init=False)
@@ -82,9 +82,7 @@ class AdvisorApp(App[None]):
     ) -> None:
         super().__init__()
         self.set_reactive(AdvisorApp.lang, resolve_lang(lang))
-        initial_hardware: dict[str, Any] | None = None
-        if isinstance(answers, (str, Path)):
-            answers, initial_hardware = split_hardware(Path(answers))
+        initial_hardware = read_hardware(Path(answers)) if isinstance(answers, (str, Path)) else None
         self.initial_answers = load_answers(answers) if answers is not None else None
         self.initial_override = initial_hardware
         self.answers = Answers()
@@ -365,8 +363,8 @@ class AdvisorApp(App[None]):
 
     def _open_answers(self, path: Path, _lang: Lang) -> str | None:
         try:
-            data, hardware = split_hardware(path)
-            answers = load_answers(data)
+            answers = load_answers(path)
+            hardware = read_hardware(path)
         except AdvisorError as exc:
             return f"{localize_error(exc, self.lang)}\n{t('tui.dialog.kept', self.lang)}"
         self.apply_answers(answers, hardware)

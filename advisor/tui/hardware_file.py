@@ -18,10 +18,11 @@ from advisor.errors import InputError, InputErrors
 HARDWARE_KEY = "hardware"
 
 
-def split_hardware(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The answers mapping of the file at ``path`` and its ``hardware:`` block (None when absent).
+def read_hardware(path: Path) -> dict[str, Any] | None:
+    """The ``hardware:`` block of the answers file at ``path`` (None when absent).
 
-    Errors name the file; a bad block is refused as a whole rather than half applied.
+    The answers themselves are read by ``load_answers``, which leaves the block out. Errors name the
+    file; a bad block is refused as a whole rather than half applied.
     """
     from pydantic import ValidationError
 
@@ -29,18 +30,16 @@ def split_hardware(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | 
     from advisor.hardware import HardwareOverride
 
     data = read_yaml(path)
-    if not isinstance(data, dict):
-        return data, None
-    hardware = data.pop(HARDWARE_KEY, None)
+    hardware = data.get(HARDWARE_KEY) if isinstance(data, dict) else None
     if hardware is None:
-        return data, None
+        return None
     if not isinstance(hardware, dict):
         raise InputError("expected a mapping (gpus, ram_gb)", file=str(path), entry=HARDWARE_KEY)
     try:
         HardwareOverride.model_validate(hardware)
     except ValidationError as exc:
         raise InputErrors(errors_from_validation(exc, HardwareOverride, file=str(path), entry=HARDWARE_KEY)) from None
-    return data, hardware
+    return hardware
 
 
 def with_hardware(answers_yaml: str, override: dict[str, Any] | None) -> str:

@@ -42,6 +42,25 @@ if TYPE_CHECKING:
 HARDWARE_TAB = "tab-hardware"
 
 
+NARROW_HIDDEN_KEYS = frozenset({"tui.key.hardware", "tui.key.open"})
+"""Footer keys left out below 132 columns so the others fit in 80; F1 and Ctrl+P list them all."""
+
+
+def fit_footer(screen: Any) -> None:
+    """Show every key on a wide screen; on a narrow one, leave out the ones in NARROW_HIDDEN_KEYS."""
+    from dataclasses import replace
+
+    narrow = screen.has_class("-narrow")
+    bindings = screen._bindings
+    for key, items in list(bindings.key_to_bindings.items()):
+        bindings.key_to_bindings[key] = [
+            replace(b, show=not narrow) if b.id in NARROW_HIDDEN_KEYS else b for b in items
+        ]
+    with suppress(Exception):
+        screen.query_one(Footer).show_command_palette = not narrow
+    screen.refresh_bindings()
+
+
 def localize_bindings(node: Any, lang: Lang) -> None:
     """Rewrite the footer descriptions of ``node``'s bindings whose id is a ``tui.key.*`` message.
 
@@ -128,8 +147,11 @@ class QuestionnaireScreen(AdvisorScreen):
         Binding("f4,ctrl+r", "app.results", "Results", id="tui.key.results"),
         Binding("f5,ctrl+o", "app.open_answers", "Open", id="tui.key.open"),
         Binding("f6,ctrl+s", "app.save_answers", "Save", id="tui.key.save"),
-        Binding("ctrl+pagedown", "section(1)", "Next section", key_display="^PgDn", id="tui.key.next_section"),
-        Binding("ctrl+pageup", "section(-1)", "Previous section", key_display="^PgUp", id="tui.key.previous_section"),
+        # Priority: the scrolling containers bind the same keys (horizontal paging) and would hide these.
+        Binding(
+            "ctrl+pagedown", "section(1)", "Next section", key_display="^PgDn", id="tui.key.next_section", priority=True
+        ),
+        Binding("ctrl+pageup", "section(-1)", "Previous section", show=False, id="tui.key.previous_section", priority=True),
         Binding("tab", "next_field(1)", "Next", show=False, id="tui.key.next_field"),
         Binding("shift+tab", "next_field(-1)", "Previous", show=False, id="tui.key.previous_field"),
     ]
@@ -152,9 +174,13 @@ class QuestionnaireScreen(AdvisorScreen):
                 with TabPane(t("summary.hardware", lang), id=HARDWARE_TAB), _questions_scroll():
                     yield HardwarePanel(lang, id="hardware")
             yield LivePanel(id="live")
-        yield Footer()
+        yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        fit_footer(self)
 
     def on_mount(self) -> None:
+        fit_footer(self)
         self.sub_title = t("tui.subtitle.questionnaire", self.advisor.lang)
         self.watch(self.app, "recommendation", self._show_recommendation, init=False)
         first = next(iter(self.fields().values()))
@@ -266,11 +292,17 @@ class QuestionnaireScreen(AdvisorScreen):
         book = load_questions()
         answered = self.advisor.values
         tabs = self.query_one(TabbedContent)
+        narrow = self.has_class("-narrow")
         for group, title in book.groups.items():
             keys = [q.key for q in book.questions if q.group == group]
             done = sum(1 for k in keys if k in answered)
+            # At 80 columns the five tabs fill the line: a finished section gets a tick instead.
+            if narrow:
+                label = title.get(lang) + (" ✓" if done == len(keys) else "")
+            else:
+                label = f"{title.get(lang)} {done}/{len(keys)}"
             with suppress(Exception):
-                tabs.get_tab(f"tab-{group}").label = Content(f"{title.get(lang)} {done}/{len(keys)}")
+                tabs.get_tab(f"tab-{group}").label = Content(label)
 
     def action_section(self, step: int) -> None:
         """Go to the next (or previous) section."""
