@@ -24,9 +24,7 @@ def run_app(
     hardware: dict[str, Any] | HardwareProfile | None = None,
 ) -> None:
     """Open the questionnaire in this terminal and return when the user quits."""
-    from advisor.tui.app import AdvisorApp
-
-    from advisor.tui.app import stop_smoke_children
+    from advisor.tui.app import AdvisorApp, stop_smoke_children
 
     try:
         AdvisorApp(lang=lang, answers=answers, hardware=hardware).run()

@@ -12,29 +12,29 @@ import contextlib
 import os
 import signal
 import time
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.command import CommandPalette
-from textual.screen import Screen
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.reactive import reactive, var
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from advisor.errors import AdvisorError
 from advisor.hardware import HardwareProfile
 from advisor.i18n import Lang, LocalizedText, resolve_lang
 from advisor.questionnaire import Answers, dump_answers, load_answers, load_questions
-from advisor.tui.presets import gpu_presets
-from advisor.units import format_number
 from advisor.tui.dialogs import ConfirmDialog, HelpScreen
 from advisor.tui.hardware_file import read_hardware, with_hardware
+from advisor.tui.presets import gpu_presets
 from advisor.tui.render import SmokeView, smoke_target
 from advisor.tui.screens import PathDialog, QuestionnaireScreen, ResultsScreen, localize_bindings
 from advisor.tui.texts import localize_error, t
+from advisor.units import format_number
 
 DEFAULT_ANSWERS_FILE = "answers.yaml"
 SMOKE_MAX_NEW_TOKENS = 16
@@ -183,7 +183,9 @@ class AdvisorApp(App[None]):
     def action_command_palette(self) -> None:
         """Ctrl+P: the app's actions, searchable, in the app's language."""
         if not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=t("tui.palette.placeholder", self.lang), id="--command-palette"))
+            self.push_screen(
+                CommandPalette(placeholder=t("tui.palette.placeholder", self.lang), id="--command-palette")
+            )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette's commands: the app's actions only (Textual's own are English and off-topic)."""
@@ -313,9 +315,14 @@ class AdvisorApp(App[None]):
         if error is not None:
             self.error = error
         view = self.smoke
-        if view.state in ("done", "cancelled", "missing") and view.model and smoke_target(rec) != (
-            view.model,
-            view.quantization,
+        if (
+            view.state in ("done", "cancelled", "missing")
+            and view.model
+            and smoke_target(rec)
+            != (
+                view.model,
+                view.quantization,
+            )
         ):
             # The last test's outcome was about another model: it must not read as this one's.
             self.smoke = SmokeView()

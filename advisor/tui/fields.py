@@ -356,4 +356,3 @@ def make_field(question: Question, lang: Lang) -> QuestionField:
     if question.key == "languages":
         return LanguagesField(question, lang)
     return ListField(question, lang)
-

@@ -127,7 +127,7 @@ class HardwarePanel(Vertical):
         yield Static(id="hw-status")
         yield Static(Content(t("tui.hw.override_title", self.lang)), id="hw-override-title", classes="section-title")
         with Grid(id="hw-grid"):
-            for input_id, key, kind in _OVERRIDE_FIELDS:
+            for input_id, key, _kind in _OVERRIDE_FIELDS:
                 yield Static(Content(t(key, self.lang)), id=f"{input_id}-label", classes="hw-label")
                 # Typed "text": Textual's number boxes mark an empty box invalid (red) and drop "-";
                 # the panel checks the text itself and says why a figure is refused.

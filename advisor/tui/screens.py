@@ -151,7 +151,9 @@ class QuestionnaireScreen(AdvisorScreen):
         Binding(
             "ctrl+pagedown", "section(1)", "Next section", key_display="^PgDn", id="tui.key.next_section", priority=True
         ),
-        Binding("ctrl+pageup", "section(-1)", "Previous section", show=False, id="tui.key.previous_section", priority=True),
+        Binding(
+            "ctrl+pageup", "section(-1)", "Previous section", show=False, id="tui.key.previous_section", priority=True
+        ),
         Binding("tab", "next_field(1)", "Next", show=False, id="tui.key.next_field"),
         Binding("shift+tab", "next_field(-1)", "Previous", show=False, id="tui.key.previous_field"),
     ]
