@@ -25,12 +25,12 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "recommend": "advisor.advice:recommend",
     "estimate_memory": "advisor.memory:estimate_memory",
-    "detect_hardware": "advisor.hardware:detect_hardware",
-    "smoke_test": "advisor.smoke:smoke_test",
+    "detect_hardware": "advisor.hardware.profile:detect_hardware",
+    "smoke_test": "advisor.smoke.runner:smoke_test",
     "models": "advisor.catalog:models",
     "Answers": "advisor.questionnaire:Answers",
     "Recommendation": "advisor.results:Recommendation",
-    "HardwareProfile": "advisor.hardware:HardwareProfile",
+    "HardwareProfile": "advisor.hardware.profile:HardwareProfile",
     "MemoryEstimate": "advisor.memory:MemoryEstimate",
     "SmokeResult": "advisor.results:SmokeResult",
 }

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
-from advisor.facts import build_facts
-from advisor.hardware import HardwareProfile
-from advisor.i18n import LocalizedText, join_localized, message, points
+from advisor.hardware.profile import HardwareProfile
+from advisor.i18n import LocalizedText, approach_name, join_localized, message, points
 from advisor.questionnaire import QUESTION_KEYS, Answers, load_answers, load_questions
 from advisor.results import (
     Alternative,
@@ -27,11 +26,12 @@ from advisor.results import (
     Versions,
 )
 from advisor.rules.engine import Evaluation
+from advisor.rules.facts import build_facts
 from advisor.rules.loader import KnowledgeBase, load_knowledge_base
 from advisor.rules.schema import APPROACHES, Approach, Rule
 
 if TYPE_CHECKING:
-    from advisor.selection import Selection
+    from advisor.selection.models import Selection
 
 # Alternatives within this many points of the winner are still called defensible.
 DEFENSIBLE_MARGIN = 2
@@ -63,7 +63,7 @@ def recommend(
     kb = knowledge_base or load_knowledge_base()
     facts = build_facts(parsed, profile, kb.meta)
     evaluation = kb.evaluate(facts)
-    from advisor.selection import select_for_approach
+    from advisor.selection.models import select_for_approach
 
     selection = select_for_approach(parsed, profile, evaluation.approach)
     rec = assemble(parsed, profile, kb, evaluation, selection)
@@ -73,7 +73,7 @@ def recommend(
 
 
 def _hardware(hardware: HardwareProfile | dict[str, Any] | None) -> HardwareProfile:
-    from advisor.hardware import resolve_hardware  # detection imports pynvml and psutil: only when needed
+    from advisor.hardware.profile import resolve_hardware  # detection imports pynvml and psutil: only when needed
 
     return resolve_hardware(hardware)
 
@@ -165,11 +165,6 @@ def _reasons(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> list[
             )
         )
     return reasons
-
-
-def approach_name(approach: str) -> LocalizedText:
-    """The approach as people call it, in both languages."""
-    return message(f"approach.{approach}")
 
 
 def _alternatives(ev: Evaluation, fallbacks: list[Approach]) -> list[Alternative]:
@@ -296,7 +291,7 @@ def _smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None]
     A GGUF (llama.cpp) or pre-quantized plan is passed as is: the smoke test says plainly that it
     loads through transformers and which format to try instead.
     """
-    from advisor.smoke import smoke_test
+    from advisor.smoke.runner import smoke_test
 
     assert rec.model is not None
     return smoke_test(rec.model.id, quantization=rec.quantization, estimate=rec.memory, progress=progress)

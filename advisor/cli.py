@@ -15,6 +15,7 @@ import click
 
 from advisor.commands import SHORT_HELP
 from advisor.errors import EXIT_CODE_MEANINGS, AdvisorError, ExitCode
+from advisor.settings import ENV_DEBUG, env
 
 # verb -> "module:attribute"; the module is imported on first use only.
 COMMANDS: dict[str, str] = {
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return int(ExitCode.OK)
     except Exception as exc:  # a bug: one line, the traceback only on request
-        if os.environ.get("ADVISOR_DEBUG"):
+        if env(ENV_DEBUG):
             raise
         _error(f"internal error: {type(exc).__name__}: {exc}\n  hint: set ADVISOR_DEBUG=1 for the traceback")
         return int(ExitCode.ERROR)

@@ -21,9 +21,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import InputError, InputErrors
+from advisor.settings import ENV_NO_CACHE, env
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ENV_NO_CACHE = "ADVISOR_NO_CACHE"
 """Set to parse the package's YAML every time (while editing the knowledge base or catalog)."""
 
 try:  # libyaml's loader is ~10x faster; the pure-Python one gives the same results
@@ -60,7 +60,7 @@ class _ParsedCache:
     """The parsed form of one package data file, keyed by its path, size and modification time."""
 
     def __init__(self, source: Path, stat: os.stat_result) -> None:
-        from advisor.paths import cache_dir
+        from advisor.settings import cache_dir
 
         key = f"{source}:{stat.st_size}:{stat.st_mtime_ns}:{sys.version_info[:2]}"
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
@@ -86,7 +86,7 @@ class _ParsedCache:
 
 
 def _parsed_cache(path: Path) -> _ParsedCache | None:
-    if os.environ.get(ENV_NO_CACHE):
+    if env(ENV_NO_CACHE):
         return None
     try:
         resolved = path.resolve()

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from advisor.settings import ENV_LANG, env
+
 Lang = Literal["en", "fr"]
 LANGS: tuple[Lang, ...] = ("en", "fr")
 
@@ -40,7 +42,7 @@ class LocalizedText(BaseModel):
 
 def resolve_lang(explicit: str | None = None) -> Lang:
     """``--lang``, then ``ADVISOR_LANG``, then the locale variables, then English."""
-    for candidate in (explicit, os.environ.get("ADVISOR_LANG"), *_locale_vars()):
+    for candidate in (explicit, env(ENV_LANG), *_locale_vars()):
         if candidate:
             code = candidate.split(":")[0].split("_")[0].split(".")[0].lower()
             if code in LANGS:
@@ -64,6 +66,11 @@ def message(key: str, **values: object) -> LocalizedText:
     """A composed text from ``data/messages.yaml``, with its placeholders filled in both languages."""
     text = _messages()[key]
     return text.format(**values) if values else text
+
+
+def approach_name(approach: str) -> LocalizedText:
+    """The approach as people call it, in both languages."""
+    return message(f"approach.{approach}")
 
 
 def join_localized(parts: list[LocalizedText], sep: str = ", ") -> LocalizedText:

@@ -102,6 +102,8 @@ class GgufMix(BaseModel):
     attn_v: tuple[GgufRule, ...] = ()
     attn_o: tuple[GgufRule, ...] = ()
     ffn_down: tuple[GgufRule, ...] = ()
+    attn_qkv: tuple[GgufRule, ...] = ()
+    """Type of a fused Q/K/V tensor (Phi-3/4 ...): its own rule, not attn_v's (see gguf_fused_qkv)."""
     measured_bpw_llama31_8b: float | None = None
     """Effective bits/weight llama.cpp's README measured for Llama-3.1-8B (a check, not an input)."""
 
@@ -110,6 +112,10 @@ class GgufType(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     bits: float = Field(gt=0)
+    block: int = Field(ge=1)
+    """Weights per block: a tensor whose row length is not a multiple of it cannot be stored in this type."""
+    fallback: str | None = None
+    """The type llama.cpp stores such a tensor in instead (llama-quant.cpp tensor_type_fallback)."""
     source: str
 
 
@@ -163,11 +169,18 @@ class QuantizationTable(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     gguf_types: dict[str, GgufType]
+    gguf_fused_qkv: tuple[str, ...] = ()
+    """Model types whose GGUF files hold one fused attn_qkv tensor per layer."""
+    gguf_mxfp4_experts: tuple[str, ...] = ()
+    """Model types whose GGUF files keep the MoE experts in MXFP4 whatever the label."""
     quantizations: tuple[Quantization, ...]
 
     @model_validator(mode="after")
     def _consistent(self) -> QuantizationTable:
         seen: set[str] = set()
+        for name, gtype in self.gguf_types.items():
+            if gtype.fallback is not None and gtype.fallback not in self.gguf_types:
+                raise ValueError(f"GGUF type {name}: unknown fallback {gtype.fallback!r}")
         for quant in self.quantizations:
             if quant.name in seen:
                 raise ValueError(f"quantization {quant.name!r} is listed twice")
@@ -176,7 +189,7 @@ class QuantizationTable(BaseModel):
                 continue
             mix = quant.gguf
             used = [mix.base, mix.output, mix.token_embd]
-            used += [rule.type for rules in (mix.attn_v, mix.attn_o, mix.ffn_down) for rule in rules]
+            used += [rule.type for rules in (mix.attn_v, mix.attn_o, mix.ffn_down, mix.attn_qkv) for rule in rules]
             for type_name in filter(None, used):
                 if type_name not in self.gguf_types:
                     raise ValueError(f"{quant.name}: unknown GGUF type {type_name!r}")
@@ -236,21 +249,44 @@ def quantization_ladder(
     return [q.name for q in quants]
 
 
-def role_bits(quant: Quantization, n_layers: int, gqa: float, tied: bool) -> dict[str, float]:
+def role_bits(
+    quant: Quantization,
+    n_layers: int,
+    gqa: float,
+    tied: bool,
+    *,
+    rows: Mapping[str, int] | None = None,
+    model_type: str = "",
+) -> dict[str, float]:
     """Average stored bits of one weight of each role, for a model of this shape.
 
-    GGUF mixes depend on the shape (which layers get more bits, whether the GQA ratio upgrades
-    attn_v, whether the token embedding doubles as the output); the other formats do not.
+    GGUF mixes depend on the shape, as llama.cpp's ``llama_tensor_get_type`` decides per tensor
+    (src/llama-quant.cpp): which layers get more bits, whether the GQA ratio upgrades attn_v,
+    whether the token embedding doubles as the output, the row length of each tensor (``rows``:
+    input features per role; a row that is not a multiple of the type's block falls back to
+    another type, e.g. Q4_K -> Q5_0 for Qwen2.5-0.5B's hidden size 896), a fused QKV tensor
+    (Phi-3/4) and MoE experts kept in MXFP4 (gpt-oss). The other formats do not depend on shape.
     """
     if quant.gguf is None:
         quantized = quant.expanded_roles()
         return {role: quant.bits_per_weight if role in quantized else quant.unquantized_bits for role in ROLES}
-    types = load_quantizations().gguf_types
+    table = load_quantizations()
+    types = table.gguf_types
     mix = quant.gguf
-    base = types[mix.base].bits
-    output = types[mix.output or mix.base].bits
+    rows = rows or {}
 
-    def layered(rules: tuple[GgufRule, ...]) -> float:
+    def fit(type_name: str, ncols: int | None) -> float:
+        # llama-quant.cpp tensor_type_fallback: the fallback type, or F16 when even that does not fit.
+        gtype = types[type_name]
+        if not ncols or ncols % gtype.block == 0:
+            return gtype.bits
+        if gtype.fallback is None or ncols % types[gtype.fallback].block:
+            return types["F16"].bits
+        return types[gtype.fallback].bits
+
+    def layered(rules: tuple[GgufRule, ...], role: str) -> float:
+        ncols = rows.get(role)
+        base = fit(mix.base, ncols)
         if not rules or n_layers <= 0:
             return base
         remaining = set(range(n_layers))
@@ -259,23 +295,34 @@ def role_bits(quant: Quantization, n_layers: int, gqa: float, tied: bool) -> dic
             if rule.min_gqa is not None and gqa < rule.min_gqa:
                 continue
             picked = remaining & rule.layer_set(n_layers)
-            total += len(picked) * types[rule.type].bits
+            total += len(picked) * fit(rule.type, ncols)
             remaining -= picked
         return (total + len(remaining) * base) / n_layers
 
-    ffn_down = layered(mix.ffn_down)
+    output = fit(mix.output or mix.base, rows.get("lm_head"))
+    ffn_down = layered(mix.ffn_down, "mlp_down")
+    if model_type in table.gguf_fused_qkv:
+        # One attn_qkv tensor: llama.cpp's attn_qkv rule (Q5_K under Q4_K_M ...), never attn_v's.
+        attn_qk = attn_v = layered(mix.attn_qkv, "attn_qk")
+    else:
+        attn_qk, attn_v = fit(mix.base, rows.get("attn_qk")), layered(mix.attn_v, "attn_v")
+    if model_type in table.gguf_mxfp4_experts:
+        experts_up = experts_down = fit("MXFP4", rows.get("experts_up"))
+    else:
+        experts_up = fit(mix.base, rows.get("experts_up"))
+        experts_down = layered(mix.ffn_down, "experts_down")
     return {
         # llama.cpp gives the output tensor's type to token_embd when the model has no output tensor.
-        "embed": output if tied else types[mix.token_embd or mix.base].bits,
+        "embed": output if tied else fit(mix.token_embd or mix.base, rows.get("embed")),
         "lm_head": output,
-        "attn_qk": base,
-        "attn_v": layered(mix.attn_v),
-        "attn_o": layered(mix.attn_o),
-        "mlp_up": base,
+        "attn_qk": attn_qk,
+        "attn_v": attn_v,
+        "attn_o": layered(mix.attn_o, "attn_o"),
+        "mlp_up": fit(mix.base, rows.get("mlp_up")),
         "mlp_down": ffn_down,
-        "experts_up": base,
-        "experts_down": ffn_down,
-        "ssm": base,
+        "experts_up": experts_up,
+        "experts_down": experts_down,
+        "ssm": fit(mix.base, rows.get("ssm")),
         "router": types["F32"].bits,  # llama-quant.cpp never quantizes ffn_gate_inp
         "vectors": types["F32"].bits,  # norms and biases are stored as F32 in GGUF
         "other": types["F16"].bits,  # a multimodal projector ships as a separate F16 mmproj file

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.hardware import GpuInfo, HardwareProfile
+from advisor.hardware.profile import GpuInfo, HardwareProfile
 from advisor.i18n import Lang, LocalizedText
 from advisor.memory.estimate import MemoryEstimate
 from advisor.questionnaire import Answers
@@ -292,6 +292,6 @@ class Recommendation(BaseModel):
 
     def to_markdown(self, lang: Lang = "en") -> str:
         """The justification report in English or French."""
-        from advisor.report import render_markdown
+        from advisor.report.markdown import render_markdown
 
         return render_markdown(self, lang=lang)

@@ -28,10 +28,10 @@ START, END = "<!-- detect:start -->", "<!-- detect:end -->"
 
 
 def import_ms(runs: int) -> tuple[float, list[str]]:
-    """Median cumulative import time of advisor.hardware, and the heavy modules it pulled in."""
+    """Median cumulative import time of advisor.hardware.profile, and the heavy modules it pulled in."""
     values = []
     loaded: list[str] = []
-    code = "import sys, advisor.hardware; print(sorted({'pynvml', 'psutil'} & set(sys.modules)))"
+    code = "import sys, advisor.hardware.profile; print(sorted({'pynvml', 'psutil'} & set(sys.modules)))"
     for _ in range(runs):
         done = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
@@ -102,10 +102,10 @@ def table(runs: int) -> str:
     rows = [
         "| what | time |",
         "|---|---|",
-        f"| `import advisor.hardware` (cumulative, `-X importtime`) | {imported:.0f} ms; loads "
+        f"| `import advisor.hardware.profile` (cumulative, `-X importtime`) | {imported:.0f} ms; loads "
         f"{', '.join(heavy) or 'neither pynvml nor psutil'} |",
         "| `advisor.detect_hardware()` first call in a process "
-        "(imports advisor.hardware; psutil off Linux, pynvml where libnvidia-ml loads) "
+        "(imports advisor.hardware.profile; psutil off Linux, pynvml where libnvidia-ml loads) "
         f"| {first:.0f} ms |",
         f"| `advisor.detect_hardware()` next calls (median of {runs}) | {warm:.1f} ms |",
         f"| `python -m advisor detect` (table), whole process, median of {runs} | {cell(cold_table)} |",

@@ -60,7 +60,7 @@ model.save_pretrained({str(directory)!r})
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from advisor.smoke import smoke_test
+    from advisor.smoke.runner import smoke_test
 
     rows = []
     for model_id in args.models:

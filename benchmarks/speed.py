@@ -81,7 +81,7 @@ def selection_rows(runs: int) -> list[tuple[str, str, str, str]]:
     """Selection over the whole catalog (every generative model, its quantization ladder, the fit)."""
     from advisor import selection
     from advisor.catalog import load_catalog
-    from advisor.hardware import profile_from_override
+    from advisor.hardware.profile import profile_from_override
     from advisor.questionnaire import load_answers
 
     entries = load_catalog().entries

@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
+
+from advisor.settings import VARIABLES
+
+_SESSION_HOME: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Isolate the whole session, collection included: modules that load the catalog or the package
+    data at import time must already see a private user catalog and cache, never the real home's."""
+    global _SESSION_HOME
+    _SESSION_HOME = Path(tempfile.mkdtemp(prefix="advisor-tests-"))
+    for name in VARIABLES:
+        os.environ.pop(name, None)
+    os.environ["ADVISOR_USER_CATALOG"] = str(_SESSION_HOME / "no-user-catalog.yaml")
+    os.environ["ADVISOR_CACHE_DIR"] = str(_SESSION_HOME / "advisor-cache")
+    os.environ["HF_HOME"] = str(_SESSION_HOME / "hf_home")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_HOME is not None:
+        shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 # Hardware profiles the scenario and CLI tests plan for (the machine running the tests has no GPU).
 HARDWARE = {

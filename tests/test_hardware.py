@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from advisor import hardware
 from advisor.errors import InputError
-from advisor.hardware import (
+from advisor.hardware import profile as hardware
+from advisor.hardware.profile import (
     GIB,
     GpuInfo,
     HardwareProfile,
@@ -209,7 +209,7 @@ def test_call_with_timeout_gives_up_and_refuses_to_pile_up() -> None:
 
 
 def test_importing_the_module_loads_neither_pynvml_nor_psutil() -> None:
-    code = "import sys, advisor.hardware; print(sorted({'pynvml', 'psutil'} & set(sys.modules)))"
+    code = "import sys, advisor.hardware.profile; print(sorted({'pynvml', 'psutil'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
 

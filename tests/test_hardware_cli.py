@@ -11,10 +11,10 @@ import psutil
 import pynvml
 import pytest
 
-from advisor import hardware
 from advisor.cli import main
 from advisor.errors import ExitCode
-from advisor.hardware import GIB
+from advisor.hardware import profile as hardware
+from advisor.hardware.profile import GIB
 from tests.test_hardware_nvidia import UUID_A, UUID_B, FakeNvml, a100, rtx4090
 
 

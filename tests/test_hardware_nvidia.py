@@ -16,10 +16,11 @@ from typing import Any
 import pynvml
 import pytest
 
-from advisor import hardware, hardware_nvidia
-from advisor.hardware import GIB
-from advisor.hardware_nvidia import classify, detect_nvidia, read_proc_gpus
-from advisor.hardware_other import RamInfo
+from advisor.hardware import nvidia as hardware_nvidia
+from advisor.hardware import profile as hardware
+from advisor.hardware.nvidia import classify, detect_nvidia, read_proc_gpus
+from advisor.hardware.other import RamInfo
+from advisor.hardware.profile import GIB
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hardware"
 RAM = RamInfo(total_bytes=64 * GIB, available_bytes=60 * GIB)

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from advisor.hardware import GIB, METAL_RUNTIME_RESERVE_BYTES, MIB, usable_gpu_bytes
-from advisor.hardware_other import (
+from advisor.hardware.other import (
     APPLE_GPU_RAM_FRACTION,
     RamInfo,
     cgroup_memory,
@@ -24,6 +23,7 @@ from advisor.hardware_other import (
     read_amd_sysfs,
     run_tool,
 )
+from advisor.hardware.profile import GIB, METAL_RUNTIME_RESERVE_BYTES, MIB, usable_gpu_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hardware"
 V1_UNLIMITED = "9223372036854771712"  # what cgroup v1 writes for "no limit" on 4 KiB pages

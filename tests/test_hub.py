@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from advisor.catalog import load_catalog
-from advisor.catalog.hub import (
+from advisor.cli import main
+from advisor.errors import HubError, InputError
+from advisor.sources.hub import (
     ModelFacts,
     entry_from_facts,
     hub_error,
@@ -24,8 +26,6 @@ from advisor.catalog.hub import (
     read_directory,
     read_hub,
 )
-from advisor.cli import main
-from advisor.errors import HubError, InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hub"
 TOKEN = "hf_" + "Zq8XwT3kLmN5pR7sV9yB2dF4gH6jK1cE"
@@ -165,7 +165,7 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
     monkeypatch.setenv("ADVISOR_USER_CATALOG", str(tmp_path / "user" / "catalog.yaml"))
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     from advisor.catalog import clear_cache
-    from advisor.catalog import hub as hub_module
+    from advisor.sources import hub as hub_module
 
     clear_cache()
     hub_module._ARCHITECTURES.clear()
@@ -386,7 +386,7 @@ def test_estimate_memory_takes_a_hub_id(hub: FakeHub) -> None:
     estimate = advisor.estimate_memory(repo, quantization="bf16", context_tokens=1024)
     assert estimate.total_params == 134_515_008 and estimate.params_source == "safetensors"
     calls = len(hub.calls)
-    from advisor.catalog import hub as hub_module
+    from advisor.sources import hub as hub_module
 
     hub_module._ARCHITECTURES.clear()
     advisor.estimate_memory(repo, quantization="nf4", context_tokens=2048)
@@ -551,7 +551,7 @@ def test_quantized_formats_from_config(quantization_config: dict[str, Any] | Non
     ],
 )
 def test_kind(config: dict[str, Any], fields: dict[str, Any], kind: str) -> None:
-    from advisor.catalog.hub import _kind
+    from advisor.sources.hub import _kind
 
     facts = _facts(config, sentence_transformers=fields.pop("library_name", None) == "sentence-transformers",
                    **fields)
@@ -564,7 +564,7 @@ def test_kind(config: dict[str, Any], fields: dict[str, Any], kind: str) -> None
      ("Qwen2.5-7B-Base", ["conversational"], False), ("my-model", ["conversational"], True)],
 )
 def test_instruct(name: str, tags: list[str], instruct: bool) -> None:
-    from advisor.catalog.hub import _instruct
+    from advisor.sources.hub import _instruct
 
     assert _instruct(name, tags) is instruct
 

@@ -48,7 +48,7 @@ def test_cli_recommend_cold_path_stays_lean(tmp_path: Path) -> None:
     # What `advisor recommend FILE --json` must not pay for (benchmarks/README.md, "Speed"): the
     # report and summary libraries, psutil and subprocess on Linux (RAM comes from /proc/meminfo),
     # nvidia-ml-py where no NVIDIA library loads, and pydantic's scan of every distribution for plugins.
-    from advisor.hardware_nvidia import nvml_library_loadable
+    from advisor.hardware.nvidia import nvml_library_loadable
 
     answers = tmp_path / "answers.yaml"
     answers.write_text("task_type: document_qa\nlanguages: [fr]\n")

@@ -599,3 +599,6 @@ def test_calibration_goal_holds() -> None:
     _, summary = memory_accuracy.run()
     assert summary["goal_median"] <= memory_accuracy.GOAL_MEDIAN
     assert summary["goal_worst"] <= memory_accuracy.GOAL_WORST
+    # Issue 16's goals by kind that hold today (benchmarks/README.md lists the rows still outside).
+    assert summary["file_median"] < 5 and summary["inference_median"] < 5
+    assert summary["inference_worst"] <= memory_accuracy.KIND_TOLERANCE["inference"]

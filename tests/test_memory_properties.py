@@ -104,7 +104,10 @@ def test_gguf_mixes_shrink_down_the_ladder(config: dict[str, Any]) -> None:
     arch = build_architecture(config)
     ladder = ["gguf-q8_0", "gguf-q6_k", "gguf-q5_k_m", "gguf-q4_k_m", "gguf-q3_k_m", "gguf-q2_k"]
     weights = [estimate_bytes(arch, q, 1).weights for q in ladder]
-    assert weights == sorted(weights, reverse=True) and len(set(weights)) == len(weights)
+    assert weights == sorted(weights, reverse=True)
+    rows = (arch.hidden_size, arch.intermediate_size, arch.num_heads * arch.head_dim)
+    if all(n % 256 == 0 for n in rows):  # no K-quant fallback: every label is its own file
+        assert len(set(weights)) == len(weights)
 
 
 @SETTINGS

@@ -19,15 +19,15 @@ from typing import get_args
 
 import pytest
 
-from advisor.advice import approach_name, recommend
-from advisor.hardware import GpuInfo, HardwareProfile
-from advisor.i18n import LocalizedText
+from advisor.advice import recommend
+from advisor.hardware.profile import GpuInfo, HardwareProfile
+from advisor.i18n import LocalizedText, approach_name
 from advisor.questionnaire import choices_of
-from advisor.report import MEMORY_PARTS, load_report_data, render_markdown, table_cell
+from advisor.report.markdown import MEMORY_PARTS, load_report_data, render_markdown, table_cell
 from advisor.results import Alternative, FitLevel, Recommendation, Runtime, TrainingPlan
 from advisor.rules.loader import load_knowledge_base
 from advisor.rules.schema import APPROACHES, RuleKind
-from advisor.smoke import Verdict
+from advisor.smoke.runner import Verdict
 from tests.report_cases import CASES, HARDWARE, with_planned_model
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -227,7 +227,7 @@ def test_sensitivity_section_shows_flips() -> None:
 
 def test_texts_cover_every_key_the_templates_name() -> None:
     texts = load_report_data().texts
-    templates = Path(__file__).parents[1] / "advisor" / "templates"
+    templates = Path(__file__).parents[1] / "advisor" / "report" / "templates"
     literal = r'\bt\("([a-z_.\-]+)"\s*[,)]'
     keys = {key for path in templates.glob("*.j2") for key in re.findall(literal, path.read_text())}
     assert len(keys) > 50, "few t() calls found: did the templates change their helper name?"

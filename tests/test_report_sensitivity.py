@@ -1,10 +1,10 @@
-"""advisor.sensitivity: the single answers that would change the recommended approach."""
+"""advisor.report.sensitivity: the single answers that would change the recommended approach."""
 
 from __future__ import annotations
 
 from advisor.advice import recommend
+from advisor.report.sensitivity import candidate_values, candidates_for, flips
 from advisor.rules.loader import load_knowledge_base
-from advisor.sensitivity import candidate_values, candidates_for, flips
 from tests.report_cases import CASES, HARDWARE
 
 

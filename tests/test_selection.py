@@ -67,7 +67,7 @@ def test_cpu_only_gets_a_gguf_plan_in_ram() -> None:
 
 
 def test_gpu_needed_is_the_inverse_of_usable() -> None:
-    from advisor.hardware import gpu_bytes_needed, usable_gpu_bytes
+    from advisor.hardware.profile import gpu_bytes_needed, usable_gpu_bytes
 
     for total in (8, 24, 80):
         usable = usable_gpu_bytes(total * 1024**3)

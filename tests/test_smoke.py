@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from advisor import smoke
-from advisor.smoke_child import (
+from advisor.smoke import runner as smoke
+from advisor.smoke.child import (
     MARKER,
     SmokeFailure,
     check_weight_files,
@@ -86,7 +86,7 @@ def wait_gone(pid: int, attempts: int = 50) -> bool:
 
 def test_importing_smoke_loads_no_ml_library() -> None:
     code = (
-        "import sys, advisor.smoke, advisor.smoke_child, advisor.commands.smoke;"
+        "import sys, advisor.smoke.runner, advisor.smoke.child, advisor.commands.smoke;"
         "bad = [m for m in ('torch', 'transformers', 'accelerate') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

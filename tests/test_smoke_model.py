@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import smoke
+from advisor.smoke import runner as smoke
 from tests.tiny_models import TINY_LLAMA, save_tiny_model
 
 pytest.importorskip("torch")

@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Input, RadioSet, Select, Static, TabbedContent
 from textual.worker import WorkerCancelled
 
-from advisor.hardware import GIB, HardwareProfile, profile_from_override
+from advisor.hardware.profile import GIB, HardwareProfile, profile_from_override
 from advisor.questionnaire import answers_from_text, dump_answers, load_answers, load_questions
 from advisor.tui import AdvisorApp
 from advisor.tui.fields import BooleanField, IntegerField, LanguagesField, QuestionField, SelectField
@@ -268,7 +268,7 @@ async def test_hardware_override_changes_the_plan_and_what_is_shown() -> None:
 
 
 async def test_detection_runs_in_a_worker_and_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    from advisor import hardware
+    from advisor.hardware import profile as hardware
 
     detected = profile_from_override({"gpus": [{"name": "Detected GPU", "vram_gb": 16}], "ram_gb": 32})
     detected = detected.model_copy(update={"source": "detected"})
@@ -285,7 +285,7 @@ async def test_detection_runs_in_a_worker_and_is_shown(monkeypatch: pytest.Monke
 
 
 async def test_failed_detection_is_said_and_overrides_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    from advisor import hardware
+    from advisor.hardware import profile as hardware
 
     def broken() -> HardwareProfile:
         raise RuntimeError("NVML exploded")
@@ -410,7 +410,7 @@ async def test_report_module_missing_is_said_in_the_dialog(tmp_path: Path, monke
     from advisor.results import Recommendation
 
     def missing(self: Recommendation, lang: str = "en") -> str:
-        raise ModuleNotFoundError("No module named 'advisor.report'")
+        raise ModuleNotFoundError("No module named 'advisor.report.markdown'")
 
     monkeypatch.setattr(Recommendation, "to_markdown", missing)
     app = make_app()

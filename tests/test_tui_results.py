@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import ProgressBar, Static
 
-from advisor.hardware import GIB
+from advisor.hardware.profile import GIB
 from advisor.questionnaire import answers_from_text
 from advisor.tui import AdvisorApp, render
 from advisor.tui import app as app_module
@@ -88,7 +88,7 @@ def test_model_table_and_bars_for_a_real_recommendation() -> None:
 
 
 def test_hardware_summary_groups_identical_gpus() -> None:
-    from advisor.hardware import profile_from_override
+    from advisor.hardware.profile import profile_from_override
 
     profile = profile_from_override({"gpus": [{"name": "A100", "vram_gb": 40}] * 2, "ram_gb": 128})
     summary = render.hardware_summary(profile, "en")
@@ -111,8 +111,8 @@ def target(monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
 async def test_smoke_test_runs_in_a_worker_and_shows_its_result(
     monkeypatch: pytest.MonkeyPatch, target: tuple[str, str]
 ) -> None:
-    from advisor import smoke
     from advisor.results import SmokeResult
+    from advisor.smoke import runner as smoke
 
     calls: list[tuple[str, Any]] = []
 
@@ -144,7 +144,7 @@ async def test_smoke_test_runs_in_a_worker_and_shows_its_result(
 
 
 async def test_smoke_test_can_be_stopped(monkeypatch: pytest.MonkeyPatch, target: tuple[str, str]) -> None:
-    from advisor import smoke
+    from advisor.smoke import runner as smoke
 
     started = threading.Event()
     ended: list[str] = []
@@ -179,7 +179,7 @@ async def test_smoke_test_can_be_stopped(monkeypatch: pytest.MonkeyPatch, target
 
 
 async def test_smoke_module_missing_is_said(monkeypatch: pytest.MonkeyPatch, target: tuple[str, str]) -> None:
-    monkeypatch.setitem(sys.modules, "advisor.smoke", None)  # makes "from advisor import smoke" fail
+    monkeypatch.setitem(sys.modules, "advisor.smoke.runner", None)  # makes "from advisor import smoke" fail
     app = AdvisorApp(hardware=HARDWARE, lang="fr")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -203,7 +203,7 @@ async def test_no_model_no_smoke_test() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
 def test_stop_kills_the_smoke_child_process_group() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)", "advisor.smoke_child"], start_new_session=True
+        [sys.executable, "-c", "import time; time.sleep(60)", "advisor.smoke.child"], start_new_session=True
     )
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     try:

@@ -43,7 +43,7 @@ def tiny_target(tiny_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 def smoke_children() -> list[Any]:
     me = psutil.Process(os.getpid())
-    return [c for c in me.children(recursive=True) if "advisor.smoke_child" in " ".join(c.cmdline())]
+    return [c for c in me.children(recursive=True) if "advisor.smoke.child" in " ".join(c.cmdline())]
 
 
 async def test_real_smoke_test_runs_and_reports(tiny_target: Path) -> None:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from advisor.hardware import GIB
+from advisor.hardware.profile import GIB
 from advisor.i18n import LocalizedText
 from advisor.results import ModelChoice, ModelOption
-from advisor.selection import Selection
+from advisor.selection.models import Selection
 from advisor.tui import AdvisorApp
 from tests.report_cases import stand_in_memory, stand_in_option
 from tests.test_tui import settle
@@ -50,7 +50,7 @@ def _option(model_id: str, quantization: str, weights_gib: float, fit: str) -> M
 
 
 def _fixed_selection(answers: Any, hardware: Any, approach: str) -> Selection:
-    """Stands in for advisor.selection.select_for_approach: the same plan whatever the catalog holds."""
+    """Stands in for advisor.selection.models.select_for_approach: the same plan whatever the catalog holds."""
     if approach == "no-llm":
         return Selection(None, None, "fixed")
     chosen = _option("example/model-12b-instruct", "awq-int4", 7.5, "comfortable")
@@ -60,7 +60,7 @@ def _fixed_selection(answers: Any, hardware: Any, approach: str) -> Selection:
 
 @pytest.fixture(autouse=True)
 def _fixed_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("advisor.selection.select_for_approach", _fixed_selection)
+    monkeypatch.setattr("advisor.selection.models.select_for_approach", _fixed_selection)
 
 
 async def _settle(pilot: Any, *keys: str) -> None:

@@ -11,14 +11,8 @@ Importing this package reads no YAML and imports neither torch nor transformers.
 
 from __future__ import annotations
 
-from advisor.catalog.loader import (
-    BUILTIN_CATALOG,
-    Catalog,
-    clear_cache,
-    load_catalog,
-    merge_catalogs,
-    parse_catalog_file,
-)
+from advisor.catalog.in_use import clear_cache, load_catalog, merge_catalogs
+from advisor.catalog.loader import BUILTIN_CATALOG, Catalog, parse_catalog_file
 from advisor.catalog.schema import (
     FRENCH_LEVELS,
     KINDS,

@@ -117,14 +117,14 @@ def parse_catalog_file(path: str | Path) -> Catalog:
         errors.append(InputError("required: a non-empty list of models", file=source, field="models"))
         raise InputErrors(errors)
 
-    entries = _validate_entries(raw_entries, source, errors)
-    errors.extend(_check_unique_ids(entries, source))
+    entries = validate_entries(raw_entries, source, errors)
+    errors.extend(check_unique_ids(entries, source))
     if errors:
         raise InputErrors(errors)
     return Catalog(version=str(version), entries=entries, sources=[source])
 
 
-def _validate_entries(raw_entries: list[Any], source: str, errors: list[InputError]) -> list[CatalogEntry]:
+def validate_entries(raw_entries: list[Any], source: str, errors: list[InputError]) -> list[CatalogEntry]:
     entries: list[CatalogEntry] = []
     for index, raw in enumerate(raw_entries):
         has_id = isinstance(raw, dict) and isinstance(raw.get("id"), str)
@@ -139,7 +139,7 @@ def _validate_entries(raw_entries: list[Any], source: str, errors: list[InputErr
     return entries
 
 
-def _check_unique_ids(entries: list[CatalogEntry], source: str) -> list[InputError]:
+def check_unique_ids(entries: list[CatalogEntry], source: str) -> list[InputError]:
     counts = Counter(entry.id.lower() for entry in entries)
     return [
         InputError(f"id listed {count} times; each model appears once", file=source, entry=entry_id,
@@ -149,56 +149,6 @@ def _check_unique_ids(entries: list[CatalogEntry], source: str) -> list[InputErr
     ]
 
 
-def merge_catalogs(base: Catalog, *overlays: Catalog) -> Catalog:
-    """Entries of ``base`` with each overlay's entries replacing same-id ones and adding new ones.
-
-    The single place where catalogs combine (the built-in one with a user's additions): a user's
-    entry for an id wins, and the merged version names every part.
-    """
-    merged: dict[str, CatalogEntry] = {entry.id.lower(): entry for entry in base.entries}
-    version = base.version
-    sources = list(base.sources)
-    for overlay in overlays:
-        for entry in overlay.entries:
-            merged[entry.id.lower()] = entry
-        version = f"{version}+{overlay.version}"
-        sources.extend(overlay.sources)
-    return Catalog(version=version, entries=list(merged.values()), sources=sources)
-
-
-def load_catalog(path: str | Path | None = None) -> Catalog:
-    """The model catalog: the built-in one with the user catalog laid over it, or the file at ``path``.
-
-    Parsed once, then cached. ``advisor recommend`` calls this on every run, so a warm call is a
-    stat of the user catalog file (absent for most people) and a dictionary lookup.
-    """
-    if path is not None:
-        return _load_cached(str(path), None)
-    from advisor.catalog.user import user_catalog_stamp
-
-    return _load_cached(None, user_catalog_stamp())
-
-
 @lru_cache(maxsize=8)
-def _load_cached(path: str | None, user: tuple[str, int, int] | None) -> Catalog:
-    # The one place where the catalog in use is assembled: the user's overlay file (`advisor catalog
-    # add`), when there is one, is combined here with the built-in catalog, so every caller sees it.
-    # ``user`` is (path, mtime, size): an edited file is a new key, so it is read again.
-    base = _parse_cached(str(BUILTIN_CATALOG) if path is None else path)
-    if user is None:
-        return base
-    from advisor.catalog.user import read_user_catalog
-
-    overlay = read_user_catalog(Path(user[0])).catalog()
-    return merge_catalogs(base, overlay) if overlay.entries else base
-
-
-@lru_cache(maxsize=8)
-def _parse_cached(path: str) -> Catalog:
+def parse_cached(path: str) -> Catalog:
     return parse_catalog_file(Path(path))
-
-
-def clear_cache() -> None:
-    """Forget parsed catalogs (after a file changed on disk, or between tests)."""
-    _load_cached.cache_clear()
-    _parse_cached.cache_clear()

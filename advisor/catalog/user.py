@@ -21,12 +21,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from advisor.catalog.loader import Catalog, _check_unique_ids, _validate_entries
+from advisor.catalog.loader import Catalog, check_unique_ids, validate_entries
 from advisor.catalog.schema import CatalogEntry
 from advisor.datafiles import did_you_mean, read_yaml
 from advisor.errors import InputError, InputErrors
+from advisor.settings import ENV_USER_CATALOG, env
 
-ENV_USER_CATALOG = "ADVISOR_USER_CATALOG"
 """Path of the user catalog file, instead of the one in the user data folder."""
 
 USER_VERSION = "user"
@@ -44,7 +44,7 @@ _HEADER = """\
 
 def user_catalog_path() -> Path:
     """Where the user catalog lives (the file may not exist)."""
-    explicit = os.environ.get(ENV_USER_CATALOG)
+    explicit = env(ENV_USER_CATALOG)
     if explicit:
         return Path(explicit).expanduser()
     return _default_path()
@@ -136,8 +136,8 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
             if found is not None and isinstance(raw.get("id"), str):
                 sources[raw["id"].lower()] = found
         plain.append(raw)
-    entries = _validate_entries(plain, source, errors)
-    errors.extend(_check_unique_ids(entries, source))
+    entries = validate_entries(plain, source, errors)
+    errors.extend(check_unique_ids(entries, source))
     if errors:
         for error in errors:
             error.hint = error.hint or hint
@@ -180,7 +180,4 @@ def write_user_catalog(catalog: UserCatalog) -> Path:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    from advisor.catalog.loader import clear_cache
-
-    clear_cache()
     return path

@@ -228,9 +228,9 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
     Uses HF_TOKEN / the stored login for gated or private repos, and honours HF_HUB_OFFLINE.
     """
     from advisor.catalog import BUILTIN_CATALOG
-    from advisor.catalog.hub import default_id, entry_from_facts, read_model
     from advisor.catalog.user import read_user_catalog, write_user_catalog
     from advisor.output import note
+    from advisor.sources.hub import default_id, entry_from_facts, read_model
 
     user = read_user_catalog()  # a file that does not parse stops here, before anything is written
     facts = read_model(model, revision=revision, refresh=True)
@@ -260,10 +260,10 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
     All of them, or MODEL_ID only. A quality tier set by hand is kept. Entries that cannot be read
     are left as they were and reported; the others are still updated.
     """
-    from advisor.catalog.hub import entry_from_facts, read_directory, read_hub
     from advisor.catalog.user import read_user_catalog, user_catalog_path, write_user_catalog
     from advisor.errors import AdvisorError, HubError
     from advisor.output import note
+    from advisor.sources.hub import entry_from_facts, read_directory, read_hub
 
     user = read_user_catalog()
     if model_id is not None:
@@ -325,7 +325,7 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
 
 def _refuse_offline(repo_id: str) -> None:
     """Offline, a refresh could only re-read the cache: say so rather than pretend."""
-    from advisor.catalog.hub import HubReadError, _offline
+    from advisor.sources.hub import HubReadError, _offline
 
     if _offline():
         raise HubReadError(

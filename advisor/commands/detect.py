@@ -17,7 +17,7 @@ from advisor.errors import ExitCode
 from advisor.output import note, print_json
 
 if TYPE_CHECKING:
-    from advisor.hardware import GpuInfo, HardwareProfile
+    from advisor.hardware.profile import GpuInfo, HardwareProfile
 
 
 @click.command(short_help=SHORT_HELP["detect"])
@@ -36,7 +36,7 @@ def detect(as_json: bool, timeout_s: float | None, **hardware: float | int | Non
     --vram/--gpus/--ram and the ADVISOR_HARDWARE, ADVISOR_VRAM_GB, ADVISOR_GPUS and ADVISOR_RAM_GB
     variables show the hardware a plan would be sized for instead.
     """
-    from advisor.hardware import PROBE_TIMEOUT_S, resolve_hardware
+    from advisor.hardware.profile import PROBE_TIMEOUT_S, resolve_hardware
 
     profile = resolve_hardware(override_from_options(**hardware), timeout_s=timeout_s or PROBE_TIMEOUT_S)
     if as_json:

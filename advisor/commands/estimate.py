@@ -91,7 +91,26 @@ _LABELS = {
 )
 @click.option("--lora-rank", type=click.IntRange(min=1), default=16, show_default=True)
 @click.option("--lora-targets", default="all-linear", show_default=True, help="all-linear or attention.")
-@click.option("--optimizer", default="adamw", show_default=True, help="adamw or adamw-8bit.")
+@click.option(
+    "--optimizer", default="adamw", show_default=True, help="Training: adamw, adamw-8bit or paged-adamw-8bit."
+)
+@click.option(
+    "--precision",
+    default=None,
+    help="Training: mixed (fp32 master weights and AdamW states; the default, fp32 for an fp32 model), "
+    "bf16 (pure bf16, no fp32 copy) or fp32.",
+)
+@click.option(
+    "--eager-attention",
+    is_flag=True,
+    help="Eager attention (no SDPA/flash): seq x seq scores kept for backward; inference adds the score matrix.",
+)
+@click.option(
+    "--loss",
+    default="standard",
+    show_default=True,
+    help="Training: standard (fp32 logits over the whole vocabulary) or chunked (Liger-Kernel / Unsloth fused loss).",
+)
 @click.option(
     "--no-gradient-checkpointing",
     "no_checkpointing",
@@ -113,6 +132,9 @@ def estimate(
     lora_rank: int,
     lora_targets: str,
     optimizer: str,
+    precision: str | None,
+    eager_attention: bool,
+    loss: str,
     no_checkpointing: bool,
     cpu: bool,
     as_json: bool,
@@ -135,6 +157,9 @@ def estimate(
         lora_targets=lora_targets,
         optimizer=optimizer,
         device="cpu" if cpu else "gpu",
+        flash_attention=not eager_attention,
+        precision=precision,
+        loss=loss,
     )
     if as_json:
         print_json(result)

@@ -55,7 +55,7 @@ def recommend(
     if as_json:
         print_json(rec)
     else:
-        from advisor.summary import print_summary
+        from advisor.report.summary import print_summary
 
         print_summary(rec, language)
     if smoke and rec.smoke is not None and not getattr(rec.smoke, "ok", True):

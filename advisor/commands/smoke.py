@@ -169,7 +169,7 @@ def smoke(
 
     The Hub token is read from HF_TOKEN or the stored login, never from the command line.
     """
-    from advisor.smoke import DEFAULT_TIMEOUT_S, smoke_test
+    from advisor.smoke.runner import DEFAULT_TIMEOUT_S, smoke_test
 
     lang = resolve_lang((ctx.obj or {}).get("lang"))
     limit = parse_size(memory_limit) if memory_limit else None

@@ -83,6 +83,11 @@ class Architecture:
     largest_layer_params: int
     params_source: str
     """analytic, safetensors, transformers-meta or catalog: where the parameter count comes from."""
+    expert_intermediate_size: int = 0
+    """Hidden width of one MoE expert (moe_intermediate_size, else intermediate_size); 0 when dense."""
+    attention_dropout: bool = False
+    """Training applies dropout to the attention probabilities (BERT-style configs): eager attention
+    then keeps a dropout mask and the dropped-out copy of every score matrix for backward."""
     notes: tuple[str, ...] = ()
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     """Per-architecture memo of derived figures (weights per quantization ...)."""
@@ -253,8 +258,8 @@ def _assemble(
         ssm_state = mamba_layers * _ssm_state_elems(cfg, h)
 
     q_dim = heads * head_dim
+    moe_inter = int(cfg.data.get("moe_intermediate_size") or inter) if experts else 0
     if experts and per_token:
-        moe_inter = int(cfg.data.get("moe_intermediate_size") or inter)
         ffn_width = per_token * moe_inter + int(cfg.data.get("shared_expert_intermediate_size") or 0)
         ffn_width += int(cfg.data.get("n_shared_experts") or 0) * moe_inter
         ffn_width = max(ffn_width, inter if mt in ("deepseek_v2", "deepseek_v3") else 0)
@@ -307,8 +312,21 @@ def _assemble(
         largest_linear_out=tally.largest_linear_out,
         largest_layer_params=max(per_layer, default=0),
         params_source=params_source,
+        expert_intermediate_size=moe_inter,
+        attention_dropout=_attention_dropout(cfg),
         notes=notes,
     )
+
+
+def _attention_dropout(cfg: Config) -> bool:
+    """Whether training drops out attention probabilities (BERT's attention_probs_dropout_prob ...)."""
+    for key in ("attention_probs_dropout_prob", "attention_dropout", "attn_pdrop"):
+        value = cfg.data.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return True
+    # transformers' BertConfig (and its descendants) default attention_probs_dropout_prob to 0.1.
+    bert_like = cfg.model_type in ("bert", "roberta", "xlm-roberta", "camembert")
+    return bert_like and "attention_probs_dropout_prob" not in cfg.data
 
 
 def _ssm_state_elems(cfg: Config, h: int) -> int:

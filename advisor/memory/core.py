@@ -33,12 +33,13 @@ from advisor.memory.runtimes import (
     VLLM_NON_TORCH_TP_BYTES,
     RuntimeProfile,
 )
+from advisor.memory.training_choices import LOSSES, OPTIMIZERS, PRECISIONS
 from advisor.quantization import Quantization, get_quantization, role_bits, weight_bytes
 
 MODES = ("inference", "full", "lora", "qlora")
 LORA_TARGETS = ("all-linear", "attention")
-OPTIMIZERS = ("adamw", "adamw-8bit")
 DEVICES = ("gpu", "cpu")
+__all__ = ["LOSSES", "OPTIMIZERS", "PRECISIONS"]
 
 # Mixed-precision AdamW, bytes per trained parameter (ZeRO paper, arXiv 1910.02054 §3.1: 16-bit
 # weights 2 + 16-bit gradients 2 + fp32 master weights, momentum and variance 4+4+4 = 16).
@@ -52,6 +53,30 @@ ADAMW_8BIT_STATE_BYTES = 6
 FP32_WEIGHT_BYTES = 4
 FP32_ADAM_STATE_BYTES = 8
 FP32_ADAM_8BIT_STATE_BYTES = 2
+# Pure bf16 training (model loaded in bf16, no AMP): torch's AdamW keeps its moments in the
+# parameters' dtype, 2 + 2 bytes; no fp32 master copy (LLaMA-Factory's "pure_bf16": 8 bytes per
+# parameter with weights and gradients).
+BF16_ADAM_STATE_BYTES = 4
+BF16_ADAM_8BIT_STATE_BYTES = 2
+# Full fine-tuning bytes per trained parameter: (weights, gradients, optimizer states) by
+# precision and by whether the moments are 8-bit (bitsandbytes; paged or not, same bytes).
+FULL_BYTES: dict[tuple[str, bool], tuple[int, int, int]] = {
+    ("mixed", False): (FULL_WEIGHT_BYTES, FULL_GRAD_BYTES, ADAMW_STATE_BYTES),
+    ("mixed", True): (FULL_WEIGHT_BYTES, FULL_GRAD_BYTES, ADAMW_8BIT_STATE_BYTES),
+    ("bf16", False): (FULL_WEIGHT_BYTES, FULL_GRAD_BYTES, BF16_ADAM_STATE_BYTES),
+    ("bf16", True): (FULL_WEIGHT_BYTES, FULL_GRAD_BYTES, BF16_ADAM_8BIT_STATE_BYTES),
+    ("fp32", False): (FP32_WEIGHT_BYTES, FP32_WEIGHT_BYTES, FP32_ADAM_STATE_BYTES),
+    ("fp32", True): (FP32_WEIGHT_BYTES, FP32_WEIGHT_BYTES, FP32_ADAM_8BIT_STATE_BYTES),
+}
+# Eager attention keeps every layer's seq x seq probabilities for backward. transformers'
+# eager_attention_forward computes the softmax in fp32 and casts it back to the activation dtype:
+# autograd keeps both (4 + 2 bytes per score in 16-bit training, 4 in fp32). Attention dropout
+# (BERT's attention_probs_dropout_prob) adds its mask (1 byte) and the dropped-out copy.
+EAGER_SOFTMAX_BYTES = 4
+DROPOUT_MASK_BYTES = 1
+# Chunked fused cross-entropy (Liger-Kernel ops/fused_linear_cross_entropy.py): logits for
+# chunk = next_pow2(ceil(tokens / ceil(vocab / hidden))) tokens at a time, in the activation
+# dtype (their gradient overwrites them), plus the gradient of the hidden states.
 # PEFT creates LoRA matrices in fp32 (autocast_adapter_dtype=True) and trains them with AdamW:
 # weights 4, gradients 4, moments 8 bytes per adapter parameter.
 LORA_PARAM_BYTES = 4
@@ -106,13 +131,66 @@ def weights_bytes(arch: Architecture, quant: Quantization, fp32_unquantized: boo
     found = arch.cache.get(key)
     if found is not None:
         return found
-    bits = role_bits(quant, arch.num_layers, arch.gqa_ratio, arch.tie_word_embeddings)
+    bits = role_bits(
+        quant,
+        arch.num_layers,
+        arch.gqa_ratio,
+        arch.tie_word_embeddings,
+        rows=gguf_row_lengths(arch) if quant.gguf is not None else None,
+        model_type=arch.model_type,
+    )
     if fp32_unquantized:
         quantized = quant.expanded_roles()
         bits = {role: (b if role in quantized else 32.0) for role, b in bits.items()}
     value = weight_bytes(arch.roles, bits)
     arch.cache[key] = value
     return value
+
+
+def gguf_row_lengths(arch: Architecture) -> dict[str, int]:
+    """Row length (input features, a GGUF tensor's ne[0]) of each weight role.
+
+    llama.cpp can store a tensor in a 256-weight block type only when its rows are a multiple of
+    256; the rest falls back (advisor.quantization.role_bits).
+    """
+    h = arch.hidden_size
+    return {
+        "embed": h,
+        "lm_head": h,
+        "attn_qk": h,
+        "attn_v": h,
+        "attn_o": arch.num_heads * arch.head_dim or h,
+        "mlp_up": h,
+        "mlp_down": arch.intermediate_size or h,
+        "experts_up": h,
+        "experts_down": arch.expert_intermediate_size or arch.intermediate_size or h,
+        "ssm": h,
+    }
+
+
+# A GGUF label is worth offering only when its file is at least this much smaller than the
+# better-quality label before it: gpt-oss keeps its experts in MXFP4 at every label, so its Q2_K
+# file is 1 % smaller than its Q8_0 one (benchmarks/calibration.yaml), not the 4x a label suggests.
+GGUF_DISTINCT_SHARE = 0.02
+
+
+def distinct_gguf_ladder(arch: Architecture, ladder: list[Quantization]) -> list[Quantization]:
+    """``ladder`` without GGUF labels whose file would not really be smaller for this model.
+
+    Keeps every non-GGUF format; a GGUF label stays when its weights are at least
+    GGUF_DISTINCT_SHARE below the last GGUF label kept (the ladder is best quality first).
+    """
+    out: list[Quantization] = []
+    last: int | None = None
+    for quant in ladder:
+        if quant.gguf is None:
+            out.append(quant)
+            continue
+        size = weights_bytes(arch, quant)
+        if last is None or size <= last * (1 - GGUF_DISTINCT_SHARE):
+            out.append(quant)
+            last = size
+    return out
 
 
 def kv_cache_bytes(arch: Architecture, engine: str, tokens: int, batch: int, elem_bytes: float) -> int:
@@ -257,6 +335,27 @@ def runtime_profile(quant: Quantization, mode: str, runtime: str | None) -> Runt
     return profile
 
 
+def default_precision(quant: Quantization) -> str:
+    """fp32 for an fp32 model, mixed precision otherwise (what estimates assumed before the option)."""
+    return "fp32" if quant.name == "fp32" else "mixed"
+
+
+def eager_score_bytes(arch: Architecture, act_bytes: int) -> int:
+    """Bytes eager attention keeps per score element (see EAGER_SOFTMAX_BYTES)."""
+    kept = EAGER_SOFTMAX_BYTES + (act_bytes if act_bytes < EAGER_SOFTMAX_BYTES else 0)
+    if arch.attention_dropout:
+        kept += DROPOUT_MASK_BYTES + act_bytes
+    return kept
+
+
+def chunked_loss_bytes(arch: Architecture, tokens: int, act_bytes: int) -> int:
+    """Peak of a chunked fused cross-entropy over ``tokens`` (Liger-Kernel's chunking)."""
+    h, v = max(arch.hidden_size, 1), arch.vocab_size
+    inc = -(-v // h)
+    chunk = 1 << max(0, math.ceil(math.log2(max(1, -(-tokens // inc)))))
+    return min(chunk, tokens) * v * act_bytes + tokens * h * act_bytes
+
+
 def lora_trainable_params(arch: Architecture, rank: int, targets: str) -> int:
     groups = ("attention", "mlp") if targets == "all-linear" else ("attention",)
     return sum(rank * (n_in + n_out) * count for group, n_in, n_out, count in arch.lora_dims if group in groups)
@@ -292,12 +391,17 @@ def estimate_bytes(
     optimizer: str = "adamw",
     device: str = "gpu",
     flash_attention: bool = True,
+    precision: str | None = None,
+    loss: str = "standard",
 ) -> Figures:
     """Bytes for one configuration: the fast path the model selection sweeps.
 
     ``context_tokens`` is the prompt (what is prefilled); the KV cache holds it plus
     ``max_new_tokens``. ``batch_size`` is sequences served together (inference) or the per-GPU
     micro-batch (training). ``runtime`` defaults to the quantization's first engine.
+    Training only: ``precision`` (mixed, bf16, fp32; default fp32 for an fp32 model, else mixed),
+    ``optimizer``, ``flash_attention`` (False: eager attention), ``gradient_checkpointing`` and
+    ``loss`` (standard, chunked) are the choices of advisor/data/training_choices.yaml.
     """
     n_gpu = num_gpus if num_gpus > 1 else 1
     if mode == "inference":
@@ -328,35 +432,44 @@ def estimate_bytes(
         quant = training_base(quant, mode)
         tokens = context_tokens * batch_size
         kv = per_token = 0
+        precision = precision or default_precision(quant)
+        act_bytes = 4 if precision == "fp32" else ACT_BYTES_16
+        scores = 0
+        # Encoders' layers all attend (their layer kinds are not tracked for a KV cache).
+        attn_layers = arch.attention_layers or (arch.num_layers if arch.kind == "encoder" else 0)
+        if not flash_attention and attn_layers:
+            scores = batch_size * arch.num_heads * context_tokens * context_tokens * eager_score_bytes(arch, act_bytes)
         if gradient_checkpointing:
-            kept = arch.num_layers * tokens * arch.hidden_size * ACT_BYTES_16
-            recompute = tokens * arch.train_act_elems * ACT_BYTES_16
+            kept = arch.num_layers * tokens * arch.hidden_size * act_bytes
+            recompute = tokens * arch.train_act_elems * act_bytes + scores
             details["layer_checkpoints"] = kept
             details["recomputed_layer"] = recompute
             saved = kept + recompute
         else:
-            saved = arch.num_layers * tokens * arch.train_act_elems * ACT_BYTES_16
+            saved = arch.num_layers * tokens * arch.train_act_elems * act_bytes + attn_layers * scores
             details["saved_activations"] = saved
-        logits = 0 if arch.kind == "encoder" else tokens * arch.vocab_size * profile.train_logits_bytes
+        if scores:
+            details["attention_scores"] = scores * (1 if gradient_checkpointing else attn_layers)
+        if arch.kind == "encoder":
+            logits = 0
+        elif loss == "chunked":
+            logits = chunked_loss_bytes(arch, tokens, act_bytes)
+        else:
+            logits = tokens * arch.vocab_size * profile.train_logits_bytes
         details["logits_and_loss"] = logits
         act = saved + logits
+        eight_bit = optimizer in ("adamw-8bit", "paged-adamw-8bit")
         if mode == "full":
-            fp32 = quant.name == "fp32"
             trainable = arch.total_params
-            weights = trainable * (FP32_WEIGHT_BYTES if fp32 else FULL_WEIGHT_BYTES)
-            grads = trainable * (FP32_WEIGHT_BYTES if fp32 else FULL_GRAD_BYTES)
-            if fp32:
-                per_param = FP32_ADAM_8BIT_STATE_BYTES if optimizer == "adamw-8bit" else FP32_ADAM_STATE_BYTES
-            else:
-                per_param = ADAMW_8BIT_STATE_BYTES if optimizer == "adamw-8bit" else ADAMW_STATE_BYTES
-            optim = trainable * per_param
+            w_bytes, g_bytes, s_bytes = FULL_BYTES[(precision, eight_bit)]
+            weights, grads, optim = trainable * w_bytes, trainable * g_bytes, trainable * s_bytes
             adapters = 0
         else:
             weights = weights_bytes(arch, quant, fp32_unquantized=mode == "qlora" or quant.bits_per_weight < 16)
             trainable = lora_trainable_params(arch, lora_rank, lora_targets)
             adapters = trainable * LORA_PARAM_BYTES
             grads = trainable * LORA_GRAD_BYTES
-            optim = trainable * (LORA_ADAM_8BIT_BYTES if optimizer == "adamw-8bit" else LORA_ADAM_BYTES)
+            optim = trainable * (LORA_ADAM_8BIT_BYTES if eight_bit else LORA_ADAM_BYTES)
         overhead = details["cuda_context"] = CUDA_CONTEXT_BYTES if device == "gpu" else 0
         if n_gpu > 1:
             details["zero3_gather"] = gather = arch.largest_layer_params * ZERO3_GATHER_BYTES_PER_PARAM

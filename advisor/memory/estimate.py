@@ -23,8 +23,8 @@ from advisor.memory.core import (
     DEVICES,
     LORA_TARGETS,
     MODES,
-    OPTIMIZERS,
     Figures,
+    default_precision,
     estimate_bytes,
     kv_element_bytes,
     runtime_profile,
@@ -32,6 +32,7 @@ from advisor.memory.core import (
     weights_bytes,
 )
 from advisor.memory.runtimes import CUDA_CONTEXT_BYTES, KV_DTYPE_BYTES, PREFILL_LOGITS_BYTES_ALL, GiB
+from advisor.memory.training_choices import LOSSES, OPTIMIZERS, PRECISIONS, choice_text
 from advisor.quantization import Quantization, get_quantization
 
 _ARCH_BY_KEY: dict[Any, Architecture] = {}
@@ -70,7 +71,18 @@ class MemoryEstimate(BaseModel):
     kv_cache_dtype: str
     kv_cache_bytes_per_token: int = Field(description="KV bytes one more token of one sequence costs.")
     gradient_checkpointing: bool | None = Field(description="None for inference.")
+    training: dict[str, str] | None = Field(
+        default=None,
+        description="The training choices assumed (precision, optimizer, attention, checkpointing, loss: "
+        "values of advisor/data/training_choices.yaml); None for inference.",
+    )
     assumptions: list[str]
+
+    def training_assumptions(self, lang: str = "en") -> list[str]:
+        """The assumed training choices as sentences in ``lang`` (en or fr); empty for inference."""
+        if not self.training:
+            return []
+        return [choice_text(kind, value, lang) for kind, value in self.training.items()]
 
     def gib(self, part: str = "total") -> float:
         """A figure in GiB: ``total``, ``per_gpu`` or a breakdown key."""
@@ -82,8 +94,8 @@ class MemoryEstimate(BaseModel):
 
 
 def hub_config(model_id: str) -> Mapping[str, Any]:
-    """config.json of a Hub repo: read once, then from the cache folder (advisor.catalog.hub)."""
-    from advisor.catalog.hub import read_hub, require_hub_id
+    """config.json of a Hub repo: read once, then from the cache folder (advisor.sources.hub)."""
+    from advisor.sources.hub import read_hub, require_hub_id
 
     return read_hub(require_hub_id(model_id)).config
 
@@ -116,7 +128,7 @@ def architecture_for(model: Any, *, total_params: int | None = None) -> Architec
             return architecture_for(entry)
         if path.suffix == ".json" and path.is_file():
             raise InputError("give the folder holding config.json, not the file", file=text, field="model")
-        from advisor.catalog.hub import hub_architecture  # the Hub hook: config.json + safetensors counts
+        from advisor.sources.hub import hub_architecture  # the Hub hook: config.json + safetensors counts
 
         return hub_architecture(text)
     config = getattr(model, "config", None)
@@ -226,6 +238,8 @@ def estimate_memory(
     optimizer: str = "adamw",
     device: str = "gpu",
     flash_attention: bool = True,
+    precision: str | None = None,
+    loss: str = "standard",
 ) -> MemoryEstimate:
     """Estimate the memory ``model`` needs, with the breakdown and the assumptions behind it.
 
@@ -237,6 +251,13 @@ def estimate_memory(
     parallel under vLLM, layer split under transformers/llama.cpp, ZeRO-3/FSDP for training.
     ``runtime`` picks the engine profile (default: the format's first engine; training always
     runs on transformers).
+
+    Training choices (advisor/data/training_choices.yaml; the estimate lists them in ``training``):
+    ``precision`` mixed (16-bit weights and gradients, fp32 master and AdamW states; the default,
+    fp32 for an fp32 model), bf16 (pure bf16, no fp32 copy) or fp32; ``optimizer`` adamw,
+    adamw-8bit or paged-adamw-8bit; ``flash_attention`` False for eager attention (seq x seq
+    probabilities kept for backward); ``gradient_checkpointing``; ``loss`` standard (fp32 logits
+    over the whole vocabulary) or chunked (Liger-Kernel / Unsloth fused cross-entropy).
     """
     quant = get_quantization(quantization) if isinstance(quantization, str) else quantization
     if not isinstance(quant, Quantization):
@@ -244,6 +265,9 @@ def estimate_memory(
     _check("mode", mode, MODES)
     _check("lora_targets", lora_targets, LORA_TARGETS)
     _check("optimizer", optimizer, OPTIMIZERS)
+    _check("loss", loss, LOSSES)
+    if precision is not None:
+        _check("precision", precision, PRECISIONS)
     _check("device", device, DEVICES)
     if kv_cache_dtype != "auto":
         _check("kv_cache_dtype", kv_cache_dtype, tuple(KV_DTYPE_BYTES))
@@ -273,6 +297,8 @@ def estimate_memory(
         optimizer=optimizer,
         device=device,
         flash_attention=flash_attention,
+        precision=precision,
+        loss=loss,
     )
     breakdown = {
         "weights": figures.weights,
@@ -283,6 +309,15 @@ def estimate_memory(
     if mode != "inference":
         breakdown.update(gradients=figures.gradients, optimizer=figures.optimizer, adapters=figures.adapters)
     kv_name = kv_cache_dtype if kv_cache_dtype != "auto" else ("fp32" if quant.name == "fp32" else "bf16")
+    training = None
+    if mode != "inference":
+        training = {
+            "precision": precision or default_precision(base),
+            "optimizer": optimizer,
+            "attention": "sdpa" if flash_attention else "eager",
+            "checkpointing": "on" if gradient_checkpointing else "off",
+            "loss": loss,
+        }
     assumptions = _assumptions(
         arch,
         quant,
@@ -294,11 +329,10 @@ def estimate_memory(
         context_tokens,
         batch_size,
         num_gpus,
-        gradient_checkpointing,
         lora_rank,
         lora_targets,
-        optimizer,
         device,
+        training,
     )
     return MemoryEstimate(
         model=arch.name,
@@ -323,6 +357,7 @@ def estimate_memory(
         kv_cache_dtype=kv_name if mode == "inference" else "none",
         kv_cache_bytes_per_token=figures.kv_bytes_per_token,
         gradient_checkpointing=gradient_checkpointing if mode != "inference" else None,
+        training=training,
         assumptions=assumptions,
     )
 
@@ -342,11 +377,10 @@ def _assumptions(
     context: int,
     batch: int,
     num_gpus: int,
-    checkpointing: bool,
     rank: int,
     targets: str,
-    optimizer: str,
     device: str,
+    training: dict[str, str] | None,
 ) -> list[str]:
     out: list[str] = []
     source = {
@@ -379,9 +413,8 @@ def _assumptions(
     if mode == "inference":
         out.extend(_inference_assumptions(arch, quant, runtime, fig, kv_name, context, batch, num_gpus, device))
     else:
-        out.extend(
-            _training_assumptions(arch, quant, base, mode, fig, checkpointing, rank, targets, optimizer, num_gpus)
-        )
+        assert training is not None
+        out.extend(_training_assumptions(arch, quant, base, mode, fig, rank, targets, training, num_gpus))
     if device == "gpu" and "cuda_context" in fig.details:
         out.append(
             f"CUDA context and kernels {_gib(CUDA_CONTEXT_BYTES)} per GPU (measured on a V100 in "
@@ -459,34 +492,36 @@ def _training_assumptions(
     base: Quantization,
     mode: str,
     fig: Figures,
-    checkpointing: bool,
     rank: int,
     targets: str,
-    optimizer: str,
+    training: dict[str, str],
     num_gpus: int,
 ) -> list[str]:
-    out = []
-    p = arch.total_params
+    # Precision and optimizer describe the states of full fine-tuning (LoRA has its own line below);
+    # the loss gets a line with its size at the end.
+    kinds = ("attention", "checkpointing")
     if mode == "full":
-        if quant.name == "fp32":
-            out.append("fp32 AdamW: weights 4 + gradients 4 + moments 8 = 16 bytes per parameter")
-        else:
-            out.append(
-                "mixed-precision AdamW (ZeRO/FSDP layout): 16-bit weights 2 + gradients 2 + fp32 master "
-                "weights and moments 12 = 16 bytes per parameter"
-            )
+        kinds = ("precision", "optimizer", *kinds)
+    out = [choice_text(kind, training[kind]) for kind in kinds]
+    p = arch.total_params
+    eight_bit = training["optimizer"] != "adamw"
+    if mode == "full":
+        per_param = (fig.weights + fig.gradients + fig.optimizer) / p if p else 0
+        out.append(f"full fine-tuning: {per_param:g} bytes per parameter for weights, gradients and optimizer states")
+        if training["precision"] == "mixed":
             out.append(
                 f"HF Trainer AMP on fp32-loaded weights keeps fp32 weights and gradients: 18 bytes per "
                 f"parameter, {_gib(2 * p)} more"
             )
-        if optimizer == "adamw":
-            out.append(f"8-bit Adam (bitsandbytes) would save {_gib(6 * p)}")
+        if not eight_bit:
+            saved = (2 if training["precision"] == "bf16" else 6) * p  # moments to 1 byte each
+            out.append(f"8-bit Adam (bitsandbytes) would save {_gib(saved)}")
     else:
         t = fig.trainable_params
         where = "every linear layer (attention and MLP)" if targets == "all-linear" else "attention projections"
         out.append(
             f"LoRA rank {rank} on {where}: {t:,} trainable parameters, fp32 adapters with AdamW "
-            f"({4 + 4 + (2 if optimizer == 'adamw-8bit' else 8)} bytes each); experts and lm_head frozen"
+            f"({4 + 4 + (2 if eight_bit else 8)} bytes each); experts and lm_head frozen"
         )
         if base is not quant:
             out.append(f"QLoRA base: {base.name} (the requested {quant.name} is not a quantized base)")
@@ -496,14 +531,14 @@ def _training_assumptions(
                 f"prepare_model_for_kbit_training (PEFT/TRL QLoRA recipe) upcasts the non-quantized "
                 f"weights to fp32: {_gib(upcast)} of the weights; skipping it saves that"
             )
-    if checkpointing:
-        out.append("gradient checkpointing: one hidden state per layer kept, one layer recomputed at a time")
-    else:
-        out.append("no gradient checkpointing: every layer's activations kept for backward (flash attention)")
-    out.append(
-        f"loss over {arch.vocab_size:,}-entry logits in fp32 for every token "
-        f"({_gib(fig.details.get('logits_and_loss', 0))})"
-    )
+    if "attention_scores" in fig.details:
+        out.append(f"eager attention scores kept for backward: {_gib(fig.details['attention_scores'])}")
+    if arch.kind != "encoder":
+        size = _gib(fig.details.get("logits_and_loss", 0))
+        if training["loss"] == "chunked":
+            out.append(f"{choice_text('loss', 'chunked')}: {size}")
+        else:
+            out.append(f"loss over {arch.vocab_size:,}-entry logits in fp32 for every token ({size})")
     if num_gpus > 1:
         out.append(
             f"ZeRO-3 / FSDP over {num_gpus} GPUs: model states sharded, activations per GPU, "

@@ -12,8 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from advisor.facts import fact_specs
 from advisor.rules.engine import evaluate_condition
+from advisor.rules.facts import fact_specs
 from advisor.rules.loader import KnowledgeBase, leaves
 from advisor.rules.schema import Rule, ThresholdRef
 
@@ -74,7 +74,7 @@ def _unused(kb: KnowledgeBase) -> list[Finding]:
         for value in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
         if isinstance(value, ThresholdRef)
     }
-    used_thresholds.add("tokens_per_page")  # read by advisor.facts to derive corpus_tokens
+    used_thresholds.add("tokens_per_page")  # read by advisor.rules.facts to derive corpus_tokens
     used_techniques = {rule.then.technique for rule in kb.rules if rule.kind == "advice"}
     out = [
         Finding("warning", f"sources.{s}", "source cited by no rule or threshold")

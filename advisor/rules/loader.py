@@ -15,8 +15,8 @@ from typing import Any
 
 from advisor.datafiles import PACKAGE_DIR, did_you_mean, read_yaml, validate
 from advisor.errors import InputError, InputErrors
-from advisor.facts import FactSpec, fact_specs
 from advisor.rules.engine import Evaluation, evaluate
+from advisor.rules.facts import FactSpec, fact_specs
 from advisor.rules.schema import (
     AllOf,
     AnyOf,

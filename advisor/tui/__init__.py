@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.questionnaire import Answers
     from advisor.tui.app import AdvisorApp
 

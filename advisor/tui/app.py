@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from advisor.errors import AdvisorError
-from advisor.hardware import HardwareProfile
+from advisor.hardware.profile import HardwareProfile
 from advisor.i18n import Lang, LocalizedText, resolve_lang
 from advisor.questionnaire import Answers, dump_answers, load_answers, load_questions
 from advisor.tui.dialogs import ConfirmDialog, HelpScreen
@@ -95,7 +95,7 @@ class AdvisorApp(App[None]):
         self.hardware_detail: str | None = None
         self.base_hardware: HardwareProfile | None = None
         if hardware is not None:
-            from advisor.hardware import profile_from_override
+            from advisor.hardware.profile import profile_from_override
 
             self.base_hardware = hardware if isinstance(hardware, HardwareProfile) else profile_from_override(hardware)
             self.hardware_state = "given"
@@ -272,7 +272,7 @@ class AdvisorApp(App[None]):
         catalog and the estimators; the questionnaire must stay responsive meanwhile. A newer
         change supersedes a computation still running: only the latest result is shown.
         """
-        from advisor.hardware import profile_from_override
+        from advisor.hardware.profile import profile_from_override
 
         self._update_pending = False
         screen = self.questionnaire
@@ -333,7 +333,7 @@ class AdvisorApp(App[None]):
     @work(thread=True, exclusive=True, group="detect")
     def detect_hardware(self) -> None:
         """Detect GPUs and RAM off the UI thread (NVML can take seconds)."""
-        from advisor import hardware
+        from advisor.hardware import profile as hardware
 
         detect = getattr(hardware, "detect_hardware", None)
         if detect is None:
@@ -458,7 +458,7 @@ class AdvisorApp(App[None]):
             self.notify(t("tui.smoke.no_model", self.lang), severity="warning")
             return
         try:
-            from advisor.smoke import smoke_test  # noqa: F401 - only checks that it is there
+            from advisor.smoke.runner import smoke_test  # noqa: F401 - only checks that it is there
         except ImportError as exc:
             self.smoke = SmokeView(state="missing", error=str(exc))
             return
@@ -475,7 +475,7 @@ class AdvisorApp(App[None]):
         """The smoke test itself (a child process); progress comes back through call_from_thread."""
         worker = get_current_worker()
         try:
-            from advisor.smoke import smoke_test
+            from advisor.smoke.runner import smoke_test
         except ImportError as exc:
             self.call_from_thread(self._smoke_failed, str(exc))
             return
@@ -525,7 +525,7 @@ def stop_smoke_children() -> int:
 
     ``smoke_test`` starts its child in its own session and kills that group itself on timeout;
     a user who stops the test should not wait for the timeout, so the app ends it here. Only
-    direct children of this process running ``advisor.smoke_child`` are touched.
+    direct children of this process running ``advisor.smoke.child`` are touched.
     """
     try:
         import psutil
@@ -534,7 +534,7 @@ def stop_smoke_children() -> int:
     count = 0
     for child in psutil.Process(os.getpid()).children():
         try:
-            if "advisor.smoke_child" not in " ".join(child.cmdline()):
+            if "advisor.smoke.child" not in " ".join(child.cmdline()):
                 continue
             if os.name == "posix":
                 os.killpg(child.pid, signal.SIGKILL)

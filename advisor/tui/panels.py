@@ -11,14 +11,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from advisor.hardware import GIB
+from advisor.hardware.profile import GIB
 from advisor.i18n import Lang, LocalizedText
 from advisor.tui import render
 from advisor.tui.presets import find_preset, gpu_presets
 from advisor.tui.texts import localized, t
 
 if TYPE_CHECKING:
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.results import Recommendation
 
 HardwareState = Literal["detecting", "detected", "given", "unavailable", "failed"]

@@ -21,7 +21,7 @@ from advisor.tui.texts import colon, t, t_or
 from advisor.units import format_bytes, format_number
 
 if TYPE_CHECKING:
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.results import Recommendation
 
 BAR_WIDTH = 28

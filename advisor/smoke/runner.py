@@ -1,6 +1,6 @@
 """The smoke test: load a model the way the team will run it, generate, and measure it for real.
 
-An estimate is a promise; this keeps it. :func:`smoke_test` runs :mod:`advisor.smoke_child` in a
+An estimate is a promise; this keeps it. :func:`smoke_test` runs :mod:`advisor.smoke.child` in a
 fresh interpreter that leads its own process group, waits at most ``timeout_s``, and turns whatever
 happens there (a result, an out-of-memory, a crash, a hang) into a :class:`SmokeResult`. Nothing
 that goes wrong in the child can take the caller down: a hang is ended by killing the whole group,
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from advisor.results import SmokeAttempt, SmokeError, SmokeResult, Verdict
-from advisor.smoke_child import MARKER, scrub_secrets
+from advisor.smoke.child import MARKER, scrub_secrets
 
 DEFAULT_TIMEOUT_S = 900.0
 """Whole-run limit, download included. Loading 140 GB of bf16 weights (a 70B) from an NVMe at
@@ -88,7 +88,7 @@ class ChildOutcome:
 
 def child_command(request: dict[str, Any]) -> list[str]:
     """argv of the child. Tests replace this to run fake children; nothing secret goes in argv."""
-    return [sys.executable, "-m", "advisor.smoke_child", json.dumps(request)]
+    return [sys.executable, "-m", "advisor.smoke.child", json.dumps(request)]
 
 
 def run_child(

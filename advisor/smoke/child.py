@@ -1,6 +1,6 @@
 """The child side of the smoke test: resolve, check, load, generate and measure, in its own process.
 
-Run as ``python -m advisor.smoke_child REQUEST_JSON`` by :mod:`advisor.smoke`, never imported by the
+Run as ``python -m advisor.smoke.child REQUEST_JSON`` by :mod:`advisor.smoke.runner`, never imported by the
 caller for its work. A fresh interpreter (rather than a ``multiprocessing`` fork) is deliberate: a
 forked child inherits any CUDA context of the parent and cannot use CUDA; ``HF_HUB_OFFLINE`` must be
 in the environment *before* huggingface_hub is imported (it is read once, at import); the child is

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from advisor.hardware import (
+from advisor.hardware.profile import (
     GIB,
     METAL_RUNTIME_RESERVE_BYTES,
     MIB,

@@ -18,7 +18,7 @@ def print_summary(rec: Recommendation, lang: Lang) -> None:
     from rich.markup import escape
     from rich.panel import Panel
 
-    from advisor.advice import approach_name
+    from advisor.i18n import approach_name
 
     def t(key: str, **values: Any) -> str:
         return escape(message(key, **values).get(lang))

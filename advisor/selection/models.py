@@ -21,7 +21,7 @@ from advisor.units import format_bytes
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.questionnaire import Answers
 
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
@@ -268,11 +268,13 @@ def _fit_search(entry: CatalogEntry, budget: Budget, context: int) -> tuple[Any,
     terminal app re-runs the selection on every keystroke with these unchanged, hence the cache.
     """
     from advisor.memory import architecture_for, estimate_bytes
+    from advisor.memory.core import distinct_gguf_ladder
 
     arch = architecture_for(entry)
     smallest: tuple[Any, int, int] | None = None
+    ladder = distinct_gguf_ladder(arch, _ladder(budget, entry))  # only GGUF files that differ
     for devices in _device_counts(budget):
-        for quant in _ladder(budget, entry):
+        for quant in ladder:
             figures = estimate_bytes(arch, quant, context, 1, "inference", num_gpus=devices, device=budget.device)
             need = figures.per_gpu or figures.total
             if _fit(need, budget.per_device_bytes) != "does-not-fit":
@@ -373,7 +375,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
 
 def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
     """For a CPU plan: the GPU the same model would need, in 16 bits and in 4 bits."""
-    from advisor.hardware import gpu_bytes_needed
+    from advisor.hardware.profile import gpu_bytes_needed
     from advisor.memory import architecture_for, estimate_bytes
     from advisor.quantization import get_quantization
 

@@ -16,7 +16,7 @@ from advisor.questionnaire import Answers, choices_of
 from advisor.units import GIB
 
 if TYPE_CHECKING:
-    from advisor.hardware import HardwareProfile
+    from advisor.hardware.profile import HardwareProfile
     from advisor.rules.schema import KnowledgeBaseMeta
 
 FactKind = Literal["enum", "int", "float", "bool", "list"]

@@ -6,7 +6,7 @@ has kept its share (a fixed reserve per device, then a fractional headroom).
 
 Detection never raises and never hangs: every probe that talks to a driver runs under
 ``call_with_timeout``, and whatever could not be detected is said in ``notes`` rather than guessed.
-The vendor probes live in ``advisor.hardware_nvidia`` (NVML) and ``advisor.hardware_other`` (RAM and
+The vendor probes live in ``advisor.hardware.nvidia`` (NVML) and ``advisor.hardware.other`` (RAM and
 container limits, Apple Silicon, AMD); they are imported only when detection runs, so importing this
 module costs neither pynvml nor psutil.
 """
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.datafiles import errors_from_validation
 from advisor.errors import InputError, InputErrors
+from advisor.settings import ENV_GPUS, ENV_HARDWARE, ENV_RAM_GB, ENV_VRAM_GB
 from advisor.units import GIB
 
 MIB = 1024**2
@@ -49,10 +50,6 @@ PROBE_TIMEOUT_S = 10.0
 
 # Environment variables that plan for other hardware without touching the command line; they
 # apply wherever ``resolve_hardware`` runs (``recommend()``, ``advisor recommend``, ``advisor detect``).
-ENV_HARDWARE = "ADVISOR_HARDWARE"  # the hardware= dict as JSON/YAML, or the path of a YAML file
-ENV_VRAM_GB = "ADVISOR_VRAM_GB"
-ENV_GPUS = "ADVISOR_GPUS"
-ENV_RAM_GB = "ADVISOR_RAM_GB"
 
 NvmlStatus = Literal[
     "ok",  # NVML answered (possibly with zero GPUs)
@@ -172,7 +169,7 @@ def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfil
     # Vendor order: NVIDIA first (NVML is authoritative where it answers); Apple Silicon and AMD only
     # when NVML lists no GPU at all, because an AMD or Intel iGPU next to an NVIDIA card is not a
     # device a plan should count (llmfit #271: an iGPU counted as a second 7900 XTX).
-    from advisor import hardware_other
+    from advisor.hardware import other as hardware_other
 
     ram = hardware_other.detect_ram()
     profile = HardwareProfile(
@@ -183,7 +180,7 @@ def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfil
     )
     if not gpus:
         return profile
-    from advisor import hardware_nvidia
+    from advisor.hardware import nvidia as hardware_nvidia
 
     nvidia = hardware_nvidia.detect_nvidia(ram, timeout_s=timeout_s)
     profile.gpus = nvidia.gpus
@@ -332,7 +329,7 @@ def call_with_timeout(function: Callable[[], T], timeout_s: float, name: str) ->
     - NVML queries create no CUDA context and hold no GPU memory; every tool we compared (gpustat,
       nvitop, vLLM's platform probe, torch) calls them in-process. What a child adds is surviving a
       segfault inside libnvidia-ml, which none of them guards against. The work that does need a
-      child (loading torch/CUDA for the smoke test) has one, in ``advisor.smoke``.
+      child (loading torch/CUDA for the smoke test) has one, in ``advisor.smoke.runner``.
     - A spawned child costs ~70 ms here before it imports anything, more on macOS and Windows
       where spawn is the only safe start method, on every detection; fork is unsafe once a
       process has threads (the Textual app runs detection from a worker thread).

@@ -11,7 +11,7 @@ Three things make NVML figures wrong if read naively, and each is handled here:
 - failures: each NVML error class becomes a status and a sentence (see ``_EXPLAIN``); one lost
   GPU is marked and the others kept; a driver that never answers costs ``PROBE_TIMEOUT_S`` once.
 
-The NVML calls run in ``_query`` (a worker thread, see ``advisor.hardware.call_with_timeout``) and
+The NVML calls run in ``_query`` (a worker thread, see ``advisor.hardware.profile.call_with_timeout``) and
 only gather plain data; everything that interprets it is pure and runs in the caller's thread.
 """
 
@@ -28,7 +28,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from advisor.hardware import (
+from advisor.hardware.other import RamInfo
+from advisor.hardware.profile import (
     PROBE_TIMEOUT_S,
     GpuInfo,
     GpuProblem,
@@ -38,7 +39,6 @@ from advisor.hardware import (
     usable_gpu_bytes,
     usable_ram_bytes,
 )
-from advisor.hardware_other import RamInfo
 
 # Where the loaded kernel module lists its GPUs, even when NVML cannot be used (version mismatch,
 # container without the NVIDIA user-space libraries): one directory per PCI bus id holding an

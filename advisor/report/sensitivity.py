@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.facts import build_facts, fact_specs
-from advisor.hardware import HardwareProfile
+from advisor.hardware.profile import HardwareProfile
 from advisor.questionnaire import QUESTION_KEYS, Answers, choices_of
+from advisor.rules.facts import build_facts, fact_specs
 from advisor.rules.loader import KnowledgeBase, leaves, load_knowledge_base
 from advisor.rules.schema import Approach, ThresholdRef
 
@@ -127,6 +127,6 @@ def _minimum(key: str) -> int:
 
 
 def _profile(hardware: dict[str, Any]) -> HardwareProfile:
-    from advisor.hardware import profile_from_override
+    from advisor.hardware.profile import profile_from_override
 
     return profile_from_override(hardware)

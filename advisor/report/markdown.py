@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -23,7 +24,7 @@ from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES
 from advisor.units import GIB, format_bytes, format_number
 
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
 
 # Parts of a memory estimate in the order a reader expects them (advisor.memory breakdown keys).
@@ -197,7 +198,7 @@ class ReportView:
         return self.t("value.unknown") if value is None else self.t("value.yes" if value else "value.no")
 
     def approach(self, approach: str) -> str:
-        from advisor.advice import approach_name
+        from advisor.i18n import approach_name
 
         return approach_name(approach).get(self.lang)
 
@@ -339,13 +340,13 @@ class ReportView:
 
     @cached_property
     def flips(self) -> list[Any]:
-        from advisor.sensitivity import flips
+        from advisor.report.sensitivity import flips
 
         return flips(self.rec.answers, self.rec.hardware, knowledge_base=self.kb)
 
     def flip_rows(self) -> list[tuple[str, str, str, str, str]]:
         """(question, key, answer given, answers that flip, approach then), one row per key and outcome."""
-        from advisor.sensitivity import candidates_for
+        from advisor.report.sensitivity import candidates_for
 
         groups: dict[tuple[str, str, str], list[Any]] = {}
         for flip in self.flips:

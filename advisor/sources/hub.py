@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.catalog.schema import CatalogEntry
 from advisor.errors import HubError, InputError
-from advisor.paths import cache_dir
+from advisor.settings import cache_dir
 
 if TYPE_CHECKING:
     from advisor.memory import Architecture
@@ -499,11 +499,11 @@ def _read_json(path: Path, repo_id: str) -> dict[str, Any]:
 def hub_error(exc: BaseException, repo_id: str) -> HubReadError | None:
     """One clear, token-free ``HubError`` for a huggingface_hub failure, or None if it is not one.
 
-    The mapping is the smoke test's (:func:`advisor.smoke_child.classify_hub_error`), so
+    The mapping is the smoke test's (:func:`advisor.smoke.child.classify_hub_error`), so
     ``advisor catalog add``, ``advisor estimate`` and ``advisor smoke`` word the same failure the same
     way; a 429 gets its own code here, and a network failure that is not a Hub answer is named too.
     """
-    from advisor.smoke_child import classify_hub_error, scrub_secrets
+    from advisor.smoke.child import classify_hub_error, scrub_secrets
 
     failure = classify_hub_error(exc, repo_id)
     if failure is not None:
@@ -758,10 +758,10 @@ def _commercial_licences() -> frozenset[str]:
 
 def _catalog_licences(commercial: bool) -> frozenset[str]:
     """Licence ids the curated catalog rates, all its entries agreeing, as allowing commercial use or not."""
-    from advisor.catalog.loader import BUILTIN_CATALOG, _parse_cached
+    from advisor.catalog.loader import BUILTIN_CATALOG, parse_cached
 
     verdicts: dict[str, set[bool]] = {}
-    for entry in _parse_cached(str(BUILTIN_CATALOG)).entries:
+    for entry in parse_cached(str(BUILTIN_CATALOG)).entries:
         verdicts.setdefault(entry.licence.id, set()).add(entry.licence.commercial_use)
     return frozenset(k for k, v in verdicts.items() if v == {commercial} and k not in ("other", "unknown"))
 
