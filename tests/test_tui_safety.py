@@ -48,7 +48,7 @@ def live_text(app: AdvisorApp) -> Text:
 @pytest.fixture
 def sleeping_child(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
     """``smoke_test`` replaced by one that starts a real, long child and waits on it forever."""
-    from advisor import smoke
+    from advisor.smoke import runner as smoke
 
     children: list[subprocess.Popen[bytes]] = []
     started = threading.Event()
@@ -56,7 +56,7 @@ def sleeping_child(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[byt
     def fake(model: str, quantization: str | None = None, progress: Any = None, **kwargs: Any) -> Any:
         # Named like the real child so the app's clean-up recognises it; its own session, like the real one.
         child = subprocess.Popen(
-            [sys.executable, "-c", "import time; time.sleep(120)", "-m", "advisor.smoke_child"],
+            [sys.executable, "-c", "import time; time.sleep(120)", "-m", "advisor.smoke.child"],
             start_new_session=True,
         )
         children.append(child)

@@ -27,7 +27,7 @@ def read_hardware(path: Path) -> dict[str, Any] | None:
     from pydantic import ValidationError
 
     from advisor.datafiles import errors_from_validation
-    from advisor.hardware import HardwareOverride
+    from advisor.hardware.profile import HardwareOverride
 
     data = read_yaml(path)
     hardware = data.get(HARDWARE_KEY) if isinstance(data, dict) else None
