@@ -9,6 +9,7 @@ test can be stopped. ``recommend()`` takes a few milliseconds, so it runs on eve
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
@@ -110,7 +111,8 @@ class AdvisorApp(App[None]):
             boxes = self.questionnaire.query_one("#hardware").values()  # type: ignore[attr-defined]
         if boxes is None or not any(boxes):
             boxes = None
-        return (sorted((k, repr(v)) for k, v in self.values.items()), boxes)
+        # JSON, so an answer read from a file (a tuple) equals the same answer from a field (a list).
+        return (json.dumps(self.values, sort_keys=True, default=str), boxes)
 
     @property
     def unsaved(self) -> bool:
@@ -127,6 +129,9 @@ class AdvisorApp(App[None]):
     def questionnaire_ready(self) -> None:
         """Start detection and the first recommendation once the first screen is painted."""
         self._show_hardware_state()
+        if self.initial_override:
+            self.questionnaire.query_one("#hardware").show_override(self.initial_override)  # type: ignore[attr-defined]
+        self.saved_state = self.state_to_save()  # what the app opened with is not "unsaved"
         if self.hardware_state == "detecting":
             self.call_after_refresh(self.detect_hardware)
         self.call_after_refresh(self.schedule_update)
@@ -151,6 +156,11 @@ class AdvisorApp(App[None]):
         else:
             self.field_errors[key] = error
         self.schedule_update()
+
+    def applicable_values(self) -> dict[str, Any]:
+        """The answers to the questions that apply; a hidden question's answer is kept, not counted."""
+        book = load_questions()
+        return {k: v for k, v in self.values.items() if book.get(k).applies(self.values)}
 
     @property
     def questionnaire(self) -> QuestionnaireScreen:
@@ -277,8 +287,9 @@ class AdvisorApp(App[None]):
         self._update_pending = False
         screen = self.questionnaire
         self.error = None
+        screen.show_applicable()
         try:
-            self.answers = load_answers(dict(self.values))
+            self.answers = load_answers(self.applicable_values())
         except AdvisorError as exc:  # the fields check each value; this is a last line of defence
             self.error = str(exc)
         panel = screen.query_one("#hardware")

@@ -218,7 +218,7 @@ class QuestionnaireScreen(AdvisorScreen):
             rec,
             app.lang,
             answered=len(app.answers.answered()),
-            total=len(load_questions().questions),
+            total=sum(1 for q in load_questions().questions if q.applies(app.values)),
             invalid=len(app.invalid_keys),
             error=app.error,
         )
@@ -288,6 +288,12 @@ class QuestionnaireScreen(AdvisorScreen):
         else:
             self.focus_previous()
 
+    def show_applicable(self) -> None:
+        """Hide the questions that do not apply to the answers so far (num_classes outside classification)."""
+        values = self.advisor.values
+        for field in self.fields().values():
+            field.display = field.question.applies(values)
+
     def update_progress(self) -> None:
         """Each section's tab says how many of its questions are answered ("Task 3/5")."""
         lang = self.advisor.lang
@@ -296,7 +302,7 @@ class QuestionnaireScreen(AdvisorScreen):
         tabs = self.query_one(TabbedContent)
         narrow = self.has_class("-narrow")
         for group, title in book.groups.items():
-            keys = [q.key for q in book.questions if q.group == group]
+            keys = [q.key for q in book.questions if q.group == group and q.applies(answered)]
             done = sum(1 for k in keys if k in answered)
             # At 80 columns the five tabs fill the line: a finished section gets a tick instead.
             if narrow:

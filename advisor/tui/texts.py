@@ -36,8 +36,8 @@ def other_lang(lang: Lang) -> Lang:
 
 
 def colon(lang: Lang) -> str:
-    """The separator after a label: French puts a (no-break) space before the colon."""
-    return "\u00a0: " if lang == "fr" else ": "
+    """The separator after a label: French puts a narrow no-break space (U+202F) before the colon."""
+    return "\u202f: " if lang == "fr" else ": "
 
 
 def localize_error(exc: Exception, lang: Lang) -> str:
