@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -69,7 +72,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("F1, ?", "tui.key.help"),
             ("Ctrl+P", "tui.key.palette"),
-            ("F2, Ctrl+L", "tui.key.language"),
+            ("F2, Ctrl+L", "tui.help.language"),
             ("Ctrl+Q", "tui.key.quit"),
         ),
     ),
@@ -118,6 +121,19 @@ def help_text(lang: Lang) -> str:
     return "\n".join(lines).rstrip()
 
 
+def help_table(lang: Lang) -> Group:
+    """The help as a table: keys in one column, what they do in the other (wrapped under itself)."""
+    table = Table(show_header=False, show_edge=False, box=None, pad_edge=False, expand=True)
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
+    for group_key, keys in HELP_GROUPS:
+        table.add_row("", "")
+        table.add_row(Text(t(group_key, lang), style="bold underline"), "")
+        for shown, what in keys:
+            table.add_row(f"  {shown}", t(what, lang))
+    return Group(Text(t("tui.help.intro", lang), style="italic"), table)
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key in the current language (F1 or ``?``); Esc, F1 or ``q`` closes it."""
 
@@ -140,7 +156,7 @@ class HelpScreen(ModalScreen[None]):
 
         localize_bindings(self, lang)
         self.query_one("#help-title", Static).update(Content(t("tui.help.title", lang)))
-        self.query_one("#help-body", Static).update(Content(help_text(lang)))
+        self.query_one("#help-body", Static).update(help_table(lang))
 
     def action_close(self) -> None:
         """Back to where the user was."""

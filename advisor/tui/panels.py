@@ -126,13 +126,14 @@ class HardwarePanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="hw-status")
         yield Static(Content(t("tui.hw.override_title", self.lang)), id="hw-override-title", classes="section-title")
+        # Above the boxes: at 80x24 a message under them would be off screen while one types.
+        yield Static(id="hw-planning")
         with Grid(id="hw-grid"):
             for input_id, key, _kind in _OVERRIDE_FIELDS:
                 yield Static(Content(t(key, self.lang)), id=f"{input_id}-label", classes="hw-label")
                 # Typed "text": Textual's number boxes mark an empty box invalid (red) and drop "-";
                 # the panel checks the text itself and says why a figure is refused.
                 yield Input(id=input_id, placeholder=t(f"{key}.placeholder", self.lang), classes="hw-box")
-        yield Static(id="hw-planning")
 
     def on_mount(self) -> None:
         self.redraw()

@@ -293,7 +293,40 @@ def fit_label(fit: str | None, lang: Lang) -> Text:
     return Text(t_or(f"tui.fit.{fit}", lang, fit), style=style)
 
 
-def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
+NARROW_TABLE = 100
+"""Below this width the model plans are listed one per two lines instead of in a table."""
+
+
+def _model_lines(options: list[Any], fits: bool, lang: Lang) -> Text:
+    """The plans stacked: the model id on its own line (never cut), its figures under it."""
+    out = Text()
+    for index, option in enumerate(options):
+        if index:
+            out.append("\n")
+        out.append(str(_get(option, "id") or ""), style="bold" if index == 0 else "")
+        if index == 0:
+            label, style = ("tui.results.chosen", "green") if fits else ("tui.results.smallest", "red")
+            out.append(f" ({t(label, lang)})", style=style)
+        _, total = memory_parts(_get(option, "memory"))
+        margin = _get(option, "margin_bytes")
+        out.append("\n  " + " · ".join(x for x in (str(_get(option, "quantization") or ""), _runtime(option)) if x))
+        if total:
+            out.append(f" · {format_bytes(total, lang)} · ")
+            out.append_text(fit_label(_get(option, "fit"), lang))
+        if margin is not None:
+            out.append(f" · {t('tui.results.col.margin', lang).lower()} {format_bytes(margin, lang)}", style="dim")
+    return out
+
+
+def _runtime(option: Any) -> str:
+    gpus = _get(option, "num_gpus") or 1
+    runtime = str(_get(option, "runtime") or "")
+    if _get(option, "device") == "gpu" and gpus > 1:
+        runtime += f" x{gpus}"
+    return runtime
+
+
+def model_table(rec: Recommendation, lang: Lang, width: int = 160) -> RenderableType:
     """The chosen model and its runner-ups: quantization, runtime, memory, fit and margin."""
     if rec.model is None:
         if rec.approach == "no-llm":
@@ -313,10 +346,7 @@ def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
     options = [chosen, *(_get(rec.model, "runner_ups") or [])]
     for index, option in enumerate(o for o in options if o is not None):
         _, total = memory_parts(_get(option, "memory"))
-        gpus = _get(option, "num_gpus") or 1
-        runtime = str(_get(option, "runtime") or "")
-        if _get(option, "device") == "gpu" and gpus > 1:
-            runtime += f" x{gpus}"
+        runtime = _runtime(option)
         name = Text(str(_get(option, "id") or ""), style="bold" if index == 0 else "")
         if index == 0 and fits:
             name.append(f" ({t('tui.results.chosen', lang)})", style="green")
@@ -332,6 +362,8 @@ def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
             format_bytes(margin, lang) if margin is not None else "",
         )
     extra: list[RenderableType] = [table]
+    if width < NARROW_TABLE:
+        extra = [_model_lines([o for o in options if o is not None], fits, lang)]
     if not fits:
         extra.insert(0, Text(t("tui.results.nothing_fits", lang), style="bold red"))
     training = _get(rec.model, "training")

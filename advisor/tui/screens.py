@@ -129,7 +129,11 @@ class AdvisorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         localize_bindings(self, self.advisor.lang)
+        fit_footer(self)
         self.watch(self.app, "lang", self._lang_changed, init=False)
+
+    def on_resize(self) -> None:
+        fit_footer(self)
 
     def _lang_changed(self, lang: Lang) -> None:
         localize_bindings(self, lang)
@@ -178,11 +182,7 @@ class QuestionnaireScreen(AdvisorScreen):
             yield LivePanel(id="live")
         yield Footer(compact=True)
 
-    def on_resize(self) -> None:
-        fit_footer(self)
-
     def on_mount(self) -> None:
-        fit_footer(self)
         self.sub_title = t("tui.subtitle.questionnaire", self.advisor.lang)
         self.watch(self.app, "recommendation", self._show_recommendation, init=False)
         first = next(iter(self.fields().values()))
@@ -370,7 +370,7 @@ class ResultsScreen(AdvisorScreen):
         self.query_one("#results").focus()
 
     def on_resize(self) -> None:
-        self._redraw()
+        self._redraw()  # the model list and the bars follow the width
 
     def bar_width(self) -> int:
         """Memory bars use the width left after the labels and sizes (28 cells at 80 columns)."""
@@ -392,9 +392,9 @@ class ResultsScreen(AdvisorScreen):
         """The table of contents: the sections shown, with the key that jumps to each."""
         lang = self.advisor.lang
         parts = []
-        for number, (name, key) in enumerate(RESULT_SECTIONS, start=1):
-            if key is not None and self.query_one(f"#body-{name}").display:
-                parts.append(f"{number} {t(key, lang)}")
+        for number, (name, _) in enumerate(RESULT_SECTIONS, start=1):
+            if self.query_one(f"#body-{name}").display:
+                parts.append(f"{number} {t(f'tui.results.toc.{name}', lang)}")
         self.query_one("#results-contents", Static).update(Content(" · ".join(parts)))
 
     def _redraw(self, _rec: Any = None) -> None:
@@ -402,11 +402,11 @@ class ResultsScreen(AdvisorScreen):
         lang = self.advisor.lang
         if rec is None or not self.is_mounted:
             return
-        self._section("approach", "summary.approach", render.approach_block(rec, lang))
+        self._section("approach", None, render.approach_block(rec, lang))
         self._section("reasons", "summary.why", render.reasons_block(rec, lang))
         self._section("alternatives", "summary.alternatives", render.alternatives_table(rec, lang))
         self._section("techniques", "summary.plan", render.techniques_block(rec, lang))
-        self._section("model", "summary.model", render.model_table(rec, lang))
+        self._section("model", "summary.model", render.model_table(rec, lang, self.size.width))
         bars = render.memory_bars(rec, lang, self.bar_width()) if rec.model is not None else None
         self._section("memory", "tui.results.memory", bars)
         self._show_follow_ups(rec, lang)
