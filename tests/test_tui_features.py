@@ -230,7 +230,7 @@ def test_empty_boxes_keep_the_detected_figures_without_an_error() -> None:
     [
         ("-24", "", "", "Memory per GPU must be more than 0"),
         ("0", "", "", "Memory per GPU must be more than 0"),
-        ("abc", "", "", "Not a number"),
+        ("abc", "", "", "Memory per GPU: not a number"),
         ("", "-1", "", "cannot be negative"),
         ("", "", "-8", "RAM must be more than 0"),
         ("5000", "", "", "above 4096"),

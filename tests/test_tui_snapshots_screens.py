@@ -16,7 +16,13 @@ from textual.widgets import Input
 from advisor.i18n import LocalizedText
 from advisor.results import ModelChoice
 from advisor.selection.models import Selection
-from tests.test_tui_snapshots import HARDWARE, RAG_ANSWERS, _option, _settle
+from tests.test_tui_snapshots import (
+    HARDWARE,
+    RAG_ANSWERS,
+    _fixed_plan,  # noqa: F401 - autouse: the fixed plan, not the catalog
+    _option,
+    _settle,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
 LANGS = ["en", "fr"]

@@ -555,6 +555,9 @@ class PathDialog(ModalScreen[Path | None]):
             self.show_error(t("tui.dialog.empty_path", self.lang))
             return
         path = Path(text).expanduser()
+        if path.is_dir():
+            self.show_error(t("tui.dialog.is_dir", self.lang, path=str(path)))
+            return
         if self.confirm_overwrite and path.exists():
             dialog = ConfirmDialog("tui.confirm.overwrite_title", "tui.confirm.overwrite", path=str(path))
             self.app.push_screen(dialog, lambda yes: self._act(path) if yes else self._not_written())
