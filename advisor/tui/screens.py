@@ -183,6 +183,8 @@ class QuestionnaireScreen(AdvisorScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # Tab labels final before the first paint: a label that grows later animates the underline.
+        self.update_progress()
         self.sub_title = t("tui.subtitle.questionnaire", self.advisor.lang)
         self.watch(self.app, "recommendation", self._show_recommendation, init=False)
         first = next(iter(self.fields().values()))
