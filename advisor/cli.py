@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "detect": "advisor.commands.detect:detect",
     "catalog": "advisor.commands.catalog:catalog",
     "smoke": "advisor.commands.smoke:smoke",
+    "questions": "advisor.commands.questions:questions",
+    "init": "advisor.commands.questions:init",
 }
 
 EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
@@ -57,14 +59,29 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, lang: str | None) -> None:
     """llm-advisor: which LLM approach, model and quantization for your use case and hardware.
 
-    With no verb, opens the terminal questionnaire.
+    With no verb, opens the terminal questionnaire (when stdin and stdout are a terminal; otherwise
+    prints this help and exits 2).
     """
     ctx.ensure_object(dict)
     ctx.obj["lang"] = lang
     if ctx.invoked_subcommand is None:
+        if not _interactive():
+            # The terminal app would write escape codes into a file or a pipe and wait for keys that
+            # never come: say what to do instead.
+            click.echo(ctx.get_help(), err=True)
+            _error("no verb given, and the questionnaire needs a terminal (stdin and stdout): name a verb")
+            ctx.exit(int(ExitCode.USAGE))
         from advisor.tui import run_app  # Textual costs ~150 ms: only the questionnaire needs it
 
         run_app(lang=lang)
+
+
+def _interactive() -> bool:
+    """Whether stdin and stdout are both a terminal, as the questionnaire app needs."""
+    try:
+        return sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
+    except (ValueError, OSError):  # a closed stream
+        return False
 
 
 # pydantic looks for plugins by scanning the entry points of every installed distribution when the
@@ -92,16 +109,40 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return int(ExitCode.INTERRUPT)
+    except SystemExit:
+        # click answers a closed stdout (EPIPE) itself, even outside standalone mode: it wraps
+        # sys.stdout in a wrapper that swallows the final flush and exits 1. That is the same quiet
+        # case as below, not a failure.
+        if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            _silence_stdout()
+            return int(ExitCode.OK)
+        raise
     except BrokenPipeError:
-        # stdout closed early (e.g. piped into `head`): not an error worth a message.
-        sys.stderr.close()
+        # stdout closed early (`advisor recommend x | head -1`): the reader has what it wanted, so
+        # exit 0 without a message, as ripgrep does. stdout is pointed at /dev/null so that the
+        # interpreter's final flush does not raise again.
+        _silence_stdout()
         return int(ExitCode.OK)
+    except MemoryError:
+        # A huge input (a file or a value far beyond any real questionnaire or model) exhausted memory
+        # while it was read or sized: the input is at fault, not the program.
+        _error("out of memory while reading or sizing the input: check the size of the files and values given")
+        return int(ExitCode.INPUT)
     except Exception as exc:  # a bug: one line, the traceback only on request
         if env(ENV_DEBUG):
             raise
         _error(f"internal error: {type(exc).__name__}: {exc}\n  hint: set ADVISOR_DEBUG=1 for the traceback")
         return int(ExitCode.ERROR)
     return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _silence_stdout() -> None:
+    """Send whatever is still buffered for stdout to /dev/null (the reader has gone)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _error(message: str) -> None:

@@ -22,15 +22,30 @@ class ExitCode(IntEnum):
     INTERRUPT = 130
 
 
+# One table for every verb: ``advisor --help`` prints it and the README carries it (a test checks
+# that the README's table is this one).
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
-    ExitCode.OK: "success (a plan where nothing fits is a result, not an error)",
+    ExitCode.OK: "success (a plan where nothing fits is a result, not an error; also when what reads "
+    "stdout stops early, as head -1 does)",
     ExitCode.ERROR: "unexpected failure (a bug; ADVISOR_DEBUG=1 shows the traceback)",
-    ExitCode.USAGE: "bad command line",
-    ExitCode.INPUT: "bad input: answers, rules, catalog, model directory or hardware override",
+    ExitCode.USAGE: "bad command line, contradictory options, or no verb without a terminal",
+    ExitCode.INPUT: "bad input: answers, rules, catalog, model directory, hardware override, a report path "
+    "that cannot be written, or an input too large for memory",
     ExitCode.HUB: "the Hugging Face Hub refused or could not be reached (gated, missing, offline)",
     ExitCode.SMOKE_FAILED: "the smoke test ran and the model did not fit or could not run",
     ExitCode.INTERRUPT: "interrupted",
 }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def exit_code_table() -> str:
+    """The exit codes as a Markdown table (the README's)."""
+    rows = ["| code | meaning |", "| --- | --- |"]
+    rows += [f"| {code.value} | {_cell(meaning)} |" for code, meaning in EXIT_CODE_MEANINGS.items()]
+    return "\n".join(rows)
 
 
 class AdvisorError(Exception):

@@ -30,7 +30,13 @@ def stdout_console() -> Console:
     """rich console for data (tables, summaries) on stdout."""
     from rich.console import Console
 
-    return Console(soft_wrap=False)
+    class _DataConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's default exits with status 1; the CLI treats a closed stdout as a reader that
+            # has what it wanted (advisor.cli.main), so let the error reach it.
+            raise BrokenPipeError
+
+    return _DataConsole(soft_wrap=False)
 
 
 @lru_cache(maxsize=1)

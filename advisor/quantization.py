@@ -119,6 +119,29 @@ class GgufType(BaseModel):
     source: str
 
 
+class TransformersLoad(BaseModel):
+    """How transformers loads a format: the one place the smoke test and the report's snippets read it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["dtype", "bitsandbytes", "prequantized"]
+    dtype: Literal["float32", "float16", "bfloat16"] | None = None
+    """torch dtype of a plain cast (kind dtype)."""
+    bnb: dict[str, bool | str] | None = None
+    """BitsAndBytesConfig arguments (kind bitsandbytes); the compute dtype is chosen for the GPU at load."""
+    quant_method: str | None = None
+    """config.json quantization_config.quant_method of a pre-quantized checkpoint (kind prequantized)."""
+    bits: int | None = None
+    """quantization_config.bits, where the method has several (GPTQ 4 or 8)."""
+
+    @model_validator(mode="after")
+    def _fields_of_the_kind(self) -> TransformersLoad:
+        wanted = {"dtype": "dtype", "bitsandbytes": "bnb", "prequantized": "quant_method"}[self.kind]
+        if getattr(self, wanted) is None:
+            raise ValueError(f"a {self.kind} load needs {wanted}")
+        return self
+
+
 class Quantization(BaseModel):
     """One named format. Bits are per stored weight, scales and zero points included."""
 
@@ -136,6 +159,8 @@ class Quantization(BaseModel):
     """The library or file format that produces and loads it."""
     engines: tuple[Engine, ...]
     """Inference engines that run it; the first is the default for estimates (transformers where it can)."""
+    transformers_load: TransformersLoad | None = None
+    """How transformers loads it; None when transformers cannot (GGUF mixes)."""
     needs_gpu: bool
     min_compute_capability: float | None = None
     quality_rank: int = Field(ge=1)
@@ -223,6 +248,33 @@ def get_quantization(name: str) -> Quantization:
             hint="known: " + ", ".join(table),
         )
     return found
+
+
+def loaded_on_the_fly() -> dict[str, Quantization]:
+    """Formats transformers makes from plain 16/32-bit weights (a dtype cast or bitsandbytes), by name:
+    the ones a smoke test can fall back to; pre-quantized formats need a checkpoint in that format."""
+    return {
+        q.name: q
+        for q in load_quantizations().quantizations
+        if q.transformers_load is not None and q.transformers_load.kind != "prequantized"
+    }
+
+
+def needs_cuda_to_load(name: str) -> bool:
+    """bitsandbytes formats: transformers quantizes them at load on a CUDA GPU only."""
+    load = get_quantization(name).transformers_load
+    return load is not None and load.kind == "bitsandbytes"
+
+
+def prequantized_name(quant_method: str, bits: int | None) -> str | None:
+    """The format name of a checkpoint whose config says ``quant_method`` (and ``bits``), or None."""
+    for q in load_quantizations().quantizations:
+        load = q.transformers_load
+        if load is None or load.kind != "prequantized" or load.quant_method != quant_method:
+            continue
+        if load.bits is None or bits is None or load.bits == bits:
+            return q.name
+    return None
 
 
 def quantization_ladder(

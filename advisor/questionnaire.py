@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.datafiles import PACKAGE_DIR, errors_from_validation, parse_yaml, read_yaml, validate
+from advisor.datafiles import PACKAGE_DIR, errors_from_validation, excerpt, parse_yaml, read_yaml, validate
 from advisor.errors import InputError, InputErrors
 from advisor.i18n import LocalizedText
 
@@ -60,6 +60,11 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
 
+MAX_LIST_ITEMS = 500
+"""Most items in a list answer (languages, licences): ISO 639-1 has 184 codes; a longer list is a
+mistake, refused before its items are validated one by one."""
+
+
 class Answers(BaseModel):
     """A team's answers about one use case. Every field is optional; None means "not answered"."""
 
@@ -71,7 +76,9 @@ class Answers(BaseModel):
     )
     input_nature: InputNature | None = Field(None, description="Shape of the inputs.")
     input_length: InputLength | None = Field(None, description="Typical input length.")
-    languages: tuple[str, ...] | None = Field(None, description="ISO 639 codes of the languages involved.")
+    languages: tuple[str, ...] | None = Field(
+        None, max_length=MAX_LIST_ITEMS, description="ISO 639 codes of the languages involved."
+    )
     knowledge_source: KnowledgeSource | None = Field(None, description="Where the knowledge for answers lives.")
     knowledge_change_frequency: ChangeFrequency | None = Field(None, description="How often that knowledge changes.")
     corpus_size_pages: int | None = Field(None, ge=0, description="Size of the document corpus, in pages.")
@@ -90,7 +97,9 @@ class Answers(BaseModel):
     end_users: EndUsers | None = Field(None, description="Who uses the result.")
     context_tokens: int | None = Field(None, ge=1, description="Typical prompt plus documents per request, in tokens.")
     commercial_use_required: bool | None = Field(None, description="The model must allow commercial use.")
-    allowed_licences: tuple[str, ...] | None = Field(None, description="Licence ids the organisation accepts.")
+    allowed_licences: tuple[str, ...] | None = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Licence ids the organisation accepts."
+    )
 
     @field_validator("languages")
     @classmethod
@@ -101,7 +110,7 @@ class Answers(BaseModel):
         known = language_codes()
         for code in codes:
             if not _LANGUAGE_CODE.match(code) or (len(code) == 2 and code not in known):
-                raise ValueError(f"{code!r} is not an ISO 639 language code (e.g. 'fr', 'en', 'de')")
+                raise ValueError(f"{excerpt(code)} is not an ISO 639 language code (e.g. 'fr', 'en', 'de')")
         return codes
 
     @field_validator("allowed_licences")
@@ -112,7 +121,7 @@ class Answers(BaseModel):
         ids = tuple(item.strip().lower() for item in value)
         for item in ids:
             if not _LICENCE_ID.match(item):
-                raise ValueError(f"{item!r} is not a licence id (e.g. 'apache-2.0', 'mit', 'llama3.1')")
+                raise ValueError(f"{excerpt(item)} is not a licence id (e.g. 'apache-2.0', 'mit', 'llama3.1')")
         return ids
 
     def answered(self) -> dict[str, Any]:
@@ -173,6 +182,8 @@ def _answers_from_mapping(data: Any, file: str | None) -> Answers:
 def _scalar_to_list(key: str, value: Any) -> Any:
     # "languages: fr" is what people write for one language; accept it as ["fr"].
     if key in ("languages", "allowed_licences") and isinstance(value, str):
+        if len(value) > 4096:  # no list of codes is that long: left whole for the validator to refuse
+            return [value]
         return [part for part in re.split(r"[,\s]+", value) if part]
     return value
 

@@ -120,6 +120,8 @@ ErrorCode = Literal[
     "unsupported-quantization",
     "unsupported-model",
     "hub-error",
+    "invalid-model",
+    "disk-space",
     "failed",
 ]
 Verdict = Literal["fits", "does-not-fit", "could-not-run"]

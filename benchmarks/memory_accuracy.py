@@ -20,7 +20,7 @@ from bench_common import replace_readme_section
 from pydantic import BaseModel, ConfigDict
 
 from advisor.datafiles import read_yaml, validate
-from advisor.memory import estimate_memory
+from advisor.sources.models import estimate_memory
 
 HERE = Path(__file__).resolve().parent
 CALIBRATION = HERE / "calibration.yaml"
@@ -245,7 +245,8 @@ def speed() -> str:
     import time
 
     from advisor.catalog import load_catalog
-    from advisor.memory import architecture_for, estimate_bytes, quantization_ladder
+    from advisor.memory import estimate_bytes, quantization_ladder
+    from advisor.sources.models import resolve_architecture as architecture_for
 
     archs = [architecture_for(entry) for entry in load_catalog().entries]
     ladder = quantization_ladder(gpu=True)

@@ -100,7 +100,8 @@ def test_published_figures_we_rely_on() -> None:
 def test_moe_entries_and_only_they_have_active_params() -> None:
     for entry in CATALOG.entries:
         config = entry.text_config
-        has_experts = bool(config.get("num_local_experts") or config.get("num_experts"))
+        experts = config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts")
+        has_experts = bool(experts)
         assert has_experts == entry.is_moe, entry.id
         if entry.is_moe:
             assert entry.active_params < entry.total_params // 2, entry.id
@@ -281,7 +282,7 @@ def test_cli_show(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_show_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "catalog", "show", "meta-llama/Llama-3.1-8B")
+    code, out, err = run(capsys, "catalog", "show", "meta-llama/Llama-3.1-8B-Chat")
     assert code == ExitCode.INPUT and out == ""
     assert "did you mean" in err and "meta-llama/Llama-3.1-8B-Instruct" in err and "Traceback" not in err
 

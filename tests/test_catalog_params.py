@@ -31,7 +31,10 @@ def build_on_meta(entry: CatalogEntry) -> torch.nn.Module:
         model_class = transformers.AutoModelForSeq2SeqLM
     else:
         model_class = transformers.AutoModel
-    with accelerate.init_empty_weights(include_buffers=False):
+    # torch.device("meta") as well: some modules (fused MoE experts) create their tensors with
+    # torch.empty before registering them, which init_empty_weights alone would allocate in RAM
+    # (30 GB for one DeepSeek-V3 layer).
+    with accelerate.init_empty_weights(include_buffers=False), torch.device("meta"):
         if hasattr(model_class, "from_config"):  # the Auto classes
             model = model_class.from_config(hf_config)
         else:
@@ -71,7 +74,7 @@ def count_params(model: torch.nn.Module) -> tuple[int, int]:
 def active_params(entry: CatalogEntry, total: int, expert_params: int) -> int | None:
     """total - (1 - k/E) x routed-expert parameters; None for dense models."""
     config = entry.text_config
-    experts = config.get("num_local_experts") or config.get("num_experts")
+    experts = config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts")
     per_token = config.get("num_experts_per_tok") or config.get("experts_per_token")
     if not experts or not per_token or not expert_params:
         return None

@@ -95,7 +95,7 @@ def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_recommend_smoke_test_reports_offline_model_clearly(capsys: pytest.CaptureFixture[str]) -> None:
     # HF_HUB_OFFLINE=1 (conftest) and an empty HF_HOME: the chosen Hub model cannot be loaded here,
-    # and the smoke test must say so, without a traceback, with exit code 5.
+    # and the smoke test must say so, without a traceback, with the Hub's exit code (4), as `advisor smoke`.
     code, out, err = run(
         capsys,
         "recommend",
@@ -105,7 +105,7 @@ def test_recommend_smoke_test_reports_offline_model_clearly(capsys: pytest.Captu
         "--smoke-test",
         "--json",
     )
-    assert code == ExitCode.SMOKE_FAILED
+    assert code == ExitCode.HUB
     data = json.loads(out)
     assert data["smoke"]["verdict"] == "could-not-run"
     assert data["smoke"]["error"]["code"] == "offline-not-cached"

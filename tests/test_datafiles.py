@@ -77,3 +77,29 @@ def test_unreadable_cache_folder_still_works(
     data = package_dir / "data.yaml"
     data.write_text("a: 1\n", encoding="utf-8")
     assert datafiles.read_yaml(data) == {"a": 1}
+
+
+def test_a_cache_entry_that_does_not_check_out_is_a_miss(package_dir: Path, tmp_path: Path) -> None:
+    import marshal
+
+    data = package_dir / "data.yaml"
+    data.write_text("a: 1\n", encoding="utf-8")
+    datafiles.read_yaml(data)
+    (cache,) = cached_files(tmp_path)
+    fmt, key, _digest, _blob = marshal.loads(cache.read_bytes())
+    injected = marshal.dumps({"a": "INJECTED"})
+    cache.write_bytes(marshal.dumps((fmt, key, "0" * 64, injected)))  # altered data, stale digest
+    assert datafiles.read_yaml(data) == {"a": 1}
+    cache.write_bytes(marshal.dumps("a string where a mapping belongs"))  # wrong type altogether
+    assert datafiles.read_yaml(data) == {"a": 1}
+    assert marshal.loads(cache.read_bytes())[:2] == (fmt, key)  # rewritten whole
+
+
+def test_the_cache_follows_the_content_not_size_and_mtime(package_dir: Path, tmp_path: Path) -> None:
+    data = package_dir / "data.yaml"
+    data.write_text("a: 1\n", encoding="utf-8")
+    os.utime(data, ns=(1, 10**18))
+    assert datafiles.read_yaml(data) == {"a": 1}
+    data.write_text("a: 2\n", encoding="utf-8")  # same size
+    os.utime(data, ns=(1, 10**18))  # same modification time
+    assert datafiles.read_yaml(data) == {"a": 2}

@@ -38,7 +38,7 @@ def detected(**extra: Any) -> HardwareProfile:
         gpus=[gpu],
         ram_bytes=64 * GIB,
         available_ram_bytes=60 * GIB,
-        usable_ram_bytes=usable_ram_bytes(64 * GIB, 60 * GIB),
+        usable_ram_bytes=usable_ram_bytes(64 * GIB),
         driver_version="550.54.15",
         nvml_status="ok",
         notes=["RAM: container memory limit ...", "NVIDIA: something"],
@@ -67,7 +67,6 @@ def test_usable_memory_keeps_the_reserve_and_the_headroom() -> None:
     assert usable_gpu_bytes(24 * GIB) == int(23 * GIB * 0.9)
     assert usable_gpu_bytes(GIB // 2) == 0
     assert usable_ram_bytes(100 * GIB) == 80 * GIB
-    assert usable_ram_bytes(100 * GIB, 30 * GIB) == 30 * GIB
 
 
 def test_none_detects(fake_detect: list[bool]) -> None:

@@ -353,7 +353,8 @@ def test_healthy_gpus_report_v2_memory_and_usable_bytes(monkeypatch: pytest.Monk
     assert (result.status, result.driver_version, result.cuda_version) == ("ok", "550.54.15", "12.4")
     gpu = result.gpus[0]
     assert (gpu.total_bytes, gpu.free_bytes, gpu.reserved_bytes) == (80 * GIB, 79 * GIB, 300 * 1024**2)
-    assert gpu.usable_bytes == hardware.usable_gpu_bytes(79 * GIB)
+    # Sized on the device (total minus what the driver keeps), not on what is free this second.
+    assert gpu.usable_bytes == hardware.usable_gpu_bytes(80 * GIB - 300 * 1024**2)
     assert gpu.compute_capability == "8.0" and gpu.memory_bandwidth_gbps == pytest.approx(1555.2)
     assert [g.index for g in result.gpus] == [0, 1] and [g.uuid for g in result.gpus] == [UUID_A, UUID_C]
 
@@ -388,7 +389,7 @@ def test_unified_memory_reported_not_supported_is_sized_from_ram(monkeypatch: py
     gpu = detect(monkeypatch, FakeNvml([gb10])).gpus[0]
     assert gpu.status == "ok" and gpu.unified_memory
     assert (gpu.total_bytes, gpu.free_bytes) == (RAM.total_bytes, RAM.available_bytes)
-    assert gpu.usable_bytes == hardware.usable_gpu_bytes(60 * GIB)
+    assert gpu.usable_bytes == hardware.usable_gpu_bytes(hardware.usable_ram_bytes(RAM.total_bytes))
 
 
 def test_a_zero_memory_total_is_unified_memory_too(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -162,7 +162,7 @@ def test_rocm_smi_json_fixture_parses_both_key_spellings() -> None:
         ("Radeon RX 7900 XTX", 25753026560, 1),
     ]
     assert gpus[1].free_bytes == 25753026560 - 1073741824
-    assert all(g.vendor == "amd" and g.usable_bytes == usable_gpu_bytes(g.free_bytes or 0) for g in gpus)
+    assert all(g.vendor == "amd" and g.usable_bytes == usable_gpu_bytes(g.total_bytes) for g in gpus)
 
 
 def test_rocm_smi_warnings_before_the_json_and_garbage() -> None:

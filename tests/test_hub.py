@@ -192,8 +192,11 @@ def test_hub_repo_becomes_an_entry_with_the_exact_parameter_count(hub: FakeHub) 
     assert entry.context_length == 8192
     assert entry.languages == ["en"]
     assert (entry.french_support, entry.french_support_source) == ("none", "model card language list")
-    assert entry.licence.model_dump() == {"id": "apache-2.0", "commercial_use": True, "gated": False}
-    assert (entry.quality_tier, entry.quality_source) == (3, "user-added, not rated")
+    licence = entry.licence.model_dump(exclude_defaults=True)
+    assert licence == {"id": "apache-2.0", "commercial_use": True, "gated": False}
+    # Not rated (issue: an unknown model was rated 3/5): no tier, no per-task score.
+    assert (entry.quality_tier, entry.quality_source, entry.quality) == (None, None, {})
+    assert not entry.is_rated and entry.quality_score("general") is None
     assert entry.release_date == "2024-10-31"
     assert "conversational_assistant" in entry.tasks
     assert entry.config["num_key_value_heads"] == 3 and "transformers_version" not in entry.config

@@ -13,7 +13,7 @@ import pytest
 
 import advisor
 from advisor.errors import AdvisorError, InputError
-from advisor.memory import architecture_for, build_architecture, estimate_bytes, estimate_memory
+from advisor.memory import build_architecture, estimate_bytes
 from advisor.memory.config_keys import Config
 from advisor.quantization import (
     get_quantization,
@@ -22,6 +22,8 @@ from advisor.quantization import (
     quantization_names,
     role_bits,
 )
+from advisor.sources.models import estimate_memory
+from advisor.sources.models import resolve_architecture as architecture_for
 from tests.memory_configs import (
     DEEPSEEK_V2_LITE,
     DISTILBERT_BASE,
@@ -219,7 +221,7 @@ def test_missing_vocab_size_names_it() -> None:
 
 
 def test_negative_dimension_is_rejected() -> None:
-    with pytest.raises(InputError, match="non-negative integer") as err:
+    with pytest.raises(InputError, match="-2 is implausible") as err:
         estimate_memory({**LLAMA_31_8B, "num_hidden_layers": -2})
     assert err.value.field == "num_hidden_layers"
 

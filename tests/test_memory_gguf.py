@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from advisor.memory import architecture_for, estimate_memory
 from advisor.memory.core import gguf_row_lengths
 from advisor.quantization import get_quantization, load_quantizations, quantization_ladder, role_bits
+from advisor.sources.models import estimate_memory
+from advisor.sources.models import resolve_architecture as architecture_for
 from tests.memory_configs import GPT_OSS_20B, LLAMA_31_8B, MIXTRAL_8X7B, QWEN2_05B
 
 BITS = {"Q2_K": 2.625, "Q3_K": 3.4375, "Q4_K": 4.5, "Q5_K": 5.5, "Q6_K": 6.5625}

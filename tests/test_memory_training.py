@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from advisor.errors import InputError
-from advisor.memory import architecture_for, estimate_bytes, estimate_memory
+from advisor.memory import estimate_bytes
 from advisor.memory.training_choices import KINDS, load_training_choices, trainer_setting
+from advisor.sources.models import estimate_memory
+from advisor.sources.models import resolve_architecture as architecture_for
 from tests.memory_configs import LLAMA_31_8B, QWEN3_06B
 
 # bert-large-uncased config.json (attention_probs_dropout_prob 0.1).

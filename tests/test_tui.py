@@ -485,11 +485,13 @@ async def test_usable_at_80x24(lang: str) -> None:
 
 
 def test_advisor_without_a_verb_opens_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import advisor.cli
     import advisor.tui
     from advisor.cli import main
 
     calls: list[str | None] = []
     monkeypatch.setattr(advisor.tui, "run_app", lambda lang=None: calls.append(lang))
+    monkeypatch.setattr(advisor.cli, "_interactive", lambda: True)  # pytest's stdin/stdout are no terminal
     assert main(["--lang", "fr"]) == 0
     assert main([]) == 0
     assert calls == ["fr", None]

@@ -72,7 +72,8 @@ def test_add_a_directory_then_it_is_in_the_catalog(user_file: Path, tmp_path: Pa
     assert len(catalog) == before + 1 and catalog.version.endswith("+user")
     assert str(user_file) in catalog.sources
     entry = catalog.get("local/support-bot")
-    assert entry.total_params == 256 * 64 and entry.quality_source == "user-added, not rated"
+    assert entry.total_params == 256 * 64 and not entry.is_rated and entry.quality_tier is None
+    assert entry.release_date is None  # a folder does not say when the model was released (not today)
     assert catalog.get("support-bot") is entry  # by name alone, like built-in entries
     saved = yaml.safe_load(user_file.read_text())
     assert saved["models"][0]["source"] == {"dir": str((tmp_path / "support-bot").resolve())}
@@ -134,7 +135,10 @@ def test_refresh_reads_the_directory_again_and_keeps_a_hand_set_tier(
     directory = tiny_dir(tmp_path / "bot")
     run(capsys, "catalog", "add", str(directory))
     data = yaml.safe_load(user_file.read_text())
-    data["models"][0].update(quality_tier=5, quality_source="our evaluation on 200 tickets")
+    figure = {"benchmark": "our 200 support tickets", "value": 81.0, "date": "2025-11",
+              "source": "internal evaluation"}
+    data["models"][0].update(quality_tier=5, quality_source="our evaluation on 200 tickets",
+                             quality={"general": {"score": 70, "figures": [figure]}})
     user_file.write_text(yaml.safe_dump(data, sort_keys=False))
     tiny_dir(directory, hidden=128)  # retrained wider
     code, out, err = run(capsys, "catalog", "refresh")
@@ -143,6 +147,7 @@ def test_refresh_reads_the_directory_again_and_keeps_a_hand_set_tier(
     entry = load_catalog().get("local/bot")
     assert entry.total_params == 256 * 128
     assert (entry.quality_tier, entry.quality_source) == (5, "our evaluation on 200 tickets")
+    assert entry.quality_score("general") == 70 and entry.quality["general"].figures[0].value == 81.0
 
 
 def test_refresh_one_hub_entry(user_file: Path, hub: FakeHub, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
@@ -255,9 +260,37 @@ def test_write_is_atomic_and_leaves_no_temporary_file(user_file: Path, tmp_path:
     with pytest.raises(OSError):
         write_user_catalog(user)
     assert user_file.read_text() == before
-    assert sorted(p.name for p in user_file.parent.iterdir()) == ["catalog.yaml"]
+    # The lock file may stay (filelock leaves it on POSIX); no temporary file does.
+    assert sorted(p.name for p in user_file.parent.iterdir()) == [".catalog.yaml.lock", "catalog.yaml"]
 
 
 def test_an_empty_file_is_an_empty_catalog(user_file: Path) -> None:
     _corrupt(user_file, "")
     assert "+" not in load_catalog().version and read_user_catalog().entries == []
+
+
+def test_an_alias_bomb_under_an_entry_config_is_refused(user_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    levels = "".join(f"      {b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi",
+                                                                                       strict=True))
+    _corrupt(user_file, "version: user\nmodels:\n  - id: local/bomb\n    source: {dir: /x}\n    config:\n"
+             "      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + levels)
+    code, out, err = run(capsys, "catalog", "show", "local/bomb")
+    assert code == 3 and out == ""
+    assert str(user_file) in err and "expand to more than" in err
+
+
+def test_parallel_adds_keep_every_entry(user_file: Path, tmp_path: Path) -> None:
+    """Eight `advisor catalog add` processes at once: each re-reads the file under the lock."""
+    import os
+    import subprocess
+    import sys
+
+    folders = [tiny_dir(tmp_path / f"m{i}") for i in range(8)]
+    env = dict(os.environ, ADVISOR_USER_CATALOG=str(user_file), ADVISOR_CACHE_DIR=str(tmp_path / "cache"))
+    procs = [subprocess.Popen([sys.executable, "-m", "advisor", "catalog", "add", str(folder), "--json"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for folder in folders]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    clear_cache()
+    assert sorted(entry.id for entry in read_user_catalog().entries) == [f"local/m{i}" for i in range(8)]

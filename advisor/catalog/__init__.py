@@ -4,6 +4,7 @@
     catalog = load_catalog()                 # built-in catalog, parsed once and cached
     entry = catalog.get("Qwen/Qwen2.5-7B-Instruct")
     entry.total_params, entry.config["num_key_value_heads"], entry.licence.commercial_use
+    entry.quality_score("code", ["fr"])      # 0-100, None when not rated for the task
     models(kind="embedding")                 # public API: advisor.models()
 
 Importing this package reads no YAML and imports neither torch nor transformers.
@@ -16,19 +17,27 @@ from advisor.catalog.loader import BUILTIN_CATALOG, Catalog, parse_catalog_file
 from advisor.catalog.schema import (
     FRENCH_LEVELS,
     KINDS,
+    QUALITY_TASKS,
     QUANTIZATIONS,
     CatalogEntry,
     Licence,
+    QualityFigure,
+    QualityTask,
+    TaskQuality,
 )
 
 __all__ = [
     "BUILTIN_CATALOG",
     "FRENCH_LEVELS",
     "KINDS",
+    "QUALITY_TASKS",
     "QUANTIZATIONS",
     "Catalog",
     "CatalogEntry",
     "Licence",
+    "QualityFigure",
+    "QualityTask",
+    "TaskQuality",
     "clear_cache",
     "load_catalog",
     "merge_catalogs",

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from advisor.catalog.schema import KINDS, CatalogEntry
-from advisor.datafiles import PACKAGE_DIR, did_you_mean, errors_from_validation, read_yaml
+from advisor.datafiles import MAX_CATALOG_BYTES, PACKAGE_DIR, did_you_mean, errors_from_validation, excerpt, read_yaml
 from advisor.errors import InputError, InputErrors
 
 BUILTIN_CATALOG = PACKAGE_DIR / "catalog" / "models.yaml"
@@ -100,14 +100,14 @@ def parse_catalog_file(path: str | Path) -> Catalog:
     """Read and validate one catalog file, uncached; raises ``InputErrors`` listing every problem."""
     path = Path(path)
     source = str(path)
-    data = read_yaml(path)
+    data = read_yaml(path, max_bytes=MAX_CATALOG_BYTES)
     if not isinstance(data, dict):
         raise InputError("a catalog file is a mapping with 'version' and 'models'", file=source)
     errors: list[InputError] = []
     unknown = sorted(set(data) - {"version", "models"})
     for key in unknown:
-        suggestion = did_you_mean(key, ["version", "models"])
-        errors.append(InputError(f"unknown key {key!r}{suggestion}", file=source, field=key))
+        suggestion = did_you_mean(str(key)[:64], ["version", "models"])
+        errors.append(InputError(f"unknown key {excerpt(key)}{suggestion}", file=source, field=str(key)[:60]))
     version = data.get("version")
     if not isinstance(version, (str, int, float)) or str(version).strip() == "":
         errors.append(InputError("required: the catalog version, e.g. '2026.1'", file=source,

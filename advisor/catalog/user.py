@@ -7,7 +7,9 @@ knows where to read it again. An entry with the id of a built-in one replaces it
 
 The file is the user's data: a file that does not parse is reported (file, entry, field) and
 never overwritten; writes go through a temporary file and an atomic rename, so an interrupted
-write leaves the previous file whole.
+write leaves the previous file whole. Every change is a read-modify-write under a file lock
+(``.catalog.yaml.lock`` next to it, via filelock): two ``advisor catalog add`` running at once
+each re-read the file inside the lock, so neither loses the other's entry.
 
 ``advisor recommend`` reads the catalog on every run, so the only work done here when no user
 catalog exists is one ``stat``.
@@ -16,28 +18,33 @@ catalog exists is one ``stat``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from advisor.catalog.loader import Catalog, check_unique_ids, validate_entries
 from advisor.catalog.schema import CatalogEntry
-from advisor.datafiles import did_you_mean, read_yaml
+from advisor.datafiles import MAX_CATALOG_BYTES, did_you_mean, excerpt, read_yaml
 from advisor.errors import InputError, InputErrors
 from advisor.settings import ENV_USER_CATALOG, env
 
-"""Path of the user catalog file, instead of the one in the user data folder."""
+T = TypeVar("T")
 
 USER_VERSION = "user"
 """The user catalog's version: the merged catalog reads ``<built-in version>+user``."""
+
+LOCK_TIMEOUT_S = 60.0
+"""How long a change waits for another advisor process holding the catalog's lock (an ``add``
+from the Hub holds it only while writing, so a minute means a stuck process)."""
 
 SOURCE_KINDS = ("hub", "dir")
 
 _HEADER = """\
 # llm-advisor user catalog: models added with `advisor catalog add`, laid over the built-in catalog
 # (an entry with a built-in id replaces it). `advisor catalog refresh` reads each entry again from
-# its source. You may edit it (a quality_tier you set survives a refresh); `advisor catalog validate`
+# its source. You may edit it (quality and quality_tier you set survive a refresh); `advisor catalog validate`
 # does not check this file, `advisor catalog list` does.
 """
 
@@ -110,7 +117,7 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
     source = str(path)
     hint = f"fix or remove {source} (or point {ENV_USER_CATALOG} at another file); it is left untouched"
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, max_bytes=MAX_CATALOG_BYTES)
     except InputError as exc:
         exc.hint = exc.hint or hint
         raise
@@ -120,8 +127,8 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
         raise InputError("a user catalog is a mapping with 'version' and 'models'", file=source, hint=hint)
     errors: list[InputError] = []
     for key in sorted(set(data) - {"version", "models"}):
-        errors.append(InputError(f"unknown key {key!r}{did_you_mean(key, ['version', 'models'])}", file=source,
-                                 field=key, hint=hint))
+        errors.append(InputError(f"unknown key {excerpt(key)}{did_you_mean(str(key)[:64], ['version', 'models'])}",
+                                 file=source, field=str(key)[:60], hint=hint))
     raw_entries = [] if data.get("models") is None else data["models"]
     if not isinstance(raw_entries, list):
         errors.append(InputError("'models' must be a list of entries", file=source, field="models", hint=hint))
@@ -138,11 +145,26 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
         plain.append(raw)
     entries = validate_entries(plain, source, errors)
     errors.extend(check_unique_ids(entries, source))
+    errors.extend(_implausible_configs(entries, source))
     if errors:
         for error in errors:
             error.hint = error.hint or hint
         raise InputErrors(errors)
     return UserCatalog(path=path, entries=entries, sources=sources)
+
+
+def _implausible_configs(entries: list[CatalogEntry], source: str) -> list[InputError]:
+    """An entry whose config is absurd (10**8 layers, zero heads) is reported here, naming the entry,
+    rather than making every later ``recommend`` slow or crash while sizing it."""
+    from advisor.memory.plausibility import find_problem
+
+    found = []
+    for entry in entries:
+        problem = find_problem(entry.config)
+        if problem is not None:
+            found.append(InputError(problem.reason, file=source, entry=entry.id,
+                                    field=f"config.{problem.field}" if problem.field else "config", hint=problem.hint))
+    return found
 
 
 def _parse_source(
@@ -153,14 +175,60 @@ def _parse_source(
         if kind in SOURCE_KINDS and isinstance(ref, str) and ref.strip():
             return {kind: ref}
     errors.append(InputError(
-        f"required: where the entry was read from, {{hub: owner/name}} or {{dir: /path}}; got {value!r}",
+        f"required: where the entry was read from, {{hub: owner/name}} or {{dir: /path}}; got {excerpt(value)}",
         file=file, entry=label, field="source", hint=hint,
     ))
     return None
 
 
+def update_user_catalog(change: Callable[[UserCatalog], T], path: Path | None = None) -> tuple[T, Path]:
+    """Apply ``change`` to the catalog as it is on disk now, under the file lock, and write it back.
+
+    The file is read again inside the lock, so a change made by another process since this one
+    first read it is kept; ``change`` should only put or remove entries. Returns what ``change``
+    returned and the file's path.
+    """
+    path = user_catalog_path() if path is None else path
+    with _lock(path):
+        current = read_user_catalog(path)
+        result = change(current)
+        _write_unlocked(current)
+    return result, path
+
+
 def write_user_catalog(catalog: UserCatalog) -> Path:
-    """Write the file atomically (temporary file, then rename); returns its path."""
+    """Write the whole catalog atomically (temporary file, then rename) under the file lock."""
+    with _lock(catalog.path):
+        return _write_unlocked(catalog)
+
+
+def _lock(path: Path) -> Any:
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = path.with_name(f".{path.name}.lock")
+
+    class _Held:
+        def __init__(self) -> None:
+            self.lock = FileLock(str(lock_file), timeout=LOCK_TIMEOUT_S)
+
+        def __enter__(self) -> None:
+            try:
+                self.lock.acquire()
+            except Timeout:
+                raise InputError(
+                    f"another advisor process has held the user catalog's lock for {LOCK_TIMEOUT_S:.0f} s",
+                    file=str(path),
+                    hint=f"wait for it to finish; if none is running, delete {lock_file}",
+                ) from None
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+
+    return _Held()
+
+
+def _write_unlocked(catalog: UserCatalog) -> Path:
     import yaml
 
     models = []
@@ -174,7 +242,7 @@ def write_user_catalog(catalog: UserCatalog) -> Path:
                                allow_unicode=True, width=110)
     path = catalog.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(catalog)}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)

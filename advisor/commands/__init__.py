@@ -10,6 +10,8 @@ SHORT_HELP: dict[str, str] = {
     "rules": "Check the knowledge base, or show the full trace of a decision.",
     "estimate": "Estimate the memory a model needs (inference or training).",
     "detect": "Show the GPUs and memory this machine has, and what is usable.",
-    "catalog": "List, show, validate, add or refresh catalog models.",
+    "catalog": "List, show, validate, add, refresh or discover catalog models.",
     "smoke": "Load a model for real, generate, and measure its memory and speed.",
+    "questions": "List the questionnaire keys, their allowed values and help.",
+    "init": "Write an answers template with every question, ready to fill in.",
 }

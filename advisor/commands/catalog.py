@@ -12,7 +12,7 @@ from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode, InputError, InputErrors
 from advisor.i18n import Lang, resolve_lang
 from advisor.output import print_json, stdout_console
-from advisor.units import format_number
+from advisor.units import format_count, format_number, format_tokens
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,7 +28,7 @@ _FILE_OPTION = click.option(
 
 @click.group(short_help=SHORT_HELP["catalog"])
 def catalog() -> None:
-    """List the model catalog, show one model's facts, validate a catalog file, or add your own models."""
+    """List the model catalog, show one model's facts, validate a catalog file, add or discover models."""
 
 
 @catalog.command("list")
@@ -60,7 +60,7 @@ def list_command(kind: str | None, catalog_file: Path | None, as_json: bool) -> 
     table.add_column("French")
     for entry in entries:
         cells = [entry.id, entry.kind] if show_kind else [entry.id]
-        cells += [_params_text(entry, lang), _tokens_text(entry.context_length), _licence_text(entry),
+        cells += [_params_text(entry, lang), format_tokens(entry.context_length, lang), _licence_text(entry),
                   entry.french_support]
         table.add_row(*cells)
     console.print(table)
@@ -151,28 +151,42 @@ def _fact_rows(entry: CatalogEntry, cat: Catalog, lang: Lang) -> list[tuple[str,
         ("id", entry.id),
         ("family", entry.family),
         ("kind", entry.kind + (" (instruct)" if entry.instruct else " (base)")),
-        ("total params", format_number(entry.total_params, lang, 0)),
+        ("total params", f"{format_number(entry.total_params, lang, 0)} ({format_count(entry.total_params, lang)})"),
     ]
     if entry.active_params is not None:
         rows.append(("active params", format_number(entry.active_params, lang, 0) + " per token (MoE)"))
     if entry.params_source != "transformers":
         rows.append(("params source", f"{entry.params_source}: {entry.params_note}"))
     rows += [
-        ("context", f"{format_number(entry.context_length, lang, 0)} tokens"),
+        ("context", f"{format_tokens(entry.context_length, lang)} tokens"),
         ("languages", ", ".join(entry.languages)),
         ("French", f"{entry.french_support}: {entry.french_support_source}"),
         ("licence", f"{licence.id}; commercial use {'yes' if licence.commercial_use else 'no'}; "
                     f"{'gated on the Hub' if licence.gated else 'not gated'}"),
         ("quantized on the Hub",
          ", ".join(entry.quantized_formats) or "none published (bf16, int8, nf4 via transformers)"),
-        ("quality tier", f"{entry.quality_tier}/5 within {entry.kind} models: {entry.quality_source}"),
-        ("released", entry.release_date),
+        ("quality", _quality_text(entry)),
+        ("released", entry.release_date or "unknown"),
         ("tasks", ", ".join(entry.tasks)),
     ]
     if entry.notes is not None:
         rows.append(("notes", entry.notes.get(lang)))
     rows.append(("catalog", cat.version))
     return rows
+
+
+def _quality_text(entry: CatalogEntry) -> str:
+    """Per-task scores (0-100) with the benchmarks behind them, or 'not rated'."""
+    if not entry.quality:
+        legacy = f"; legacy tier {entry.quality_tier}/5" if entry.quality_tier is not None else ""
+        return f"not rated{legacy}"
+    parts = []
+    for task, rated in entry.quality.items():
+        figures = ", ".join(f"{f.benchmark} {f.value:g}" for f in rated.figures)
+        parts.append(f"{task} {rated.score:g} ({figures})")
+    for code, rated in entry.language_quality.items():
+        parts.append(f"{code} {rated.score:g}")
+    return "; ".join(parts)
 
 
 def _flatten(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -190,20 +204,10 @@ def _flatten(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _params_text(entry: CatalogEntry, lang: Lang) -> str:
-    text = _short_count(entry.total_params, lang)
+    text = format_count(entry.total_params, lang)
     if entry.active_params is not None:
-        text += f"\n{_short_count(entry.active_params, lang)} active"
+        text += f"\n{format_count(entry.active_params, lang)} active"
     return text
-
-
-def _short_count(value: int, lang: Lang) -> str:
-    if value >= 1_000_000_000:
-        return format_number(value / 1e9, lang, 1) + "B"
-    return format_number(value / 1e6, lang, 0) + "M"
-
-
-def _tokens_text(tokens: int) -> str:
-    return f"{tokens // 1024}k" if tokens >= 4096 and tokens % 1024 == 0 else f"{tokens:,}"
 
 
 def _licence_text(entry: CatalogEntry) -> str:
@@ -228,7 +232,7 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
     Uses HF_TOKEN / the stored login for gated or private repos, and honours HF_HUB_OFFLINE.
     """
     from advisor.catalog import BUILTIN_CATALOG
-    from advisor.catalog.user import read_user_catalog, write_user_catalog
+    from advisor.catalog.user import read_user_catalog, update_user_catalog
     from advisor.output import note
     from advisor.sources.hub import default_id, entry_from_facts, read_model
 
@@ -237,8 +241,8 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
     if entry_id is not None and facts.source == "hub":
         raise click.UsageError("--id is for local directories: a Hub model keeps its repo id")
     entry = entry_from_facts(facts, entry_id=entry_id, previous=user.find(entry_id or default_id(facts)))
-    replaced_user = user.put(entry, {facts.source: facts.ref})
-    path = write_user_catalog(user)
+    # Read again and written under the file lock: an `add` running in parallel keeps its entry.
+    replaced_user, path = update_user_catalog(lambda current: current.put(entry, {facts.source: facts.ref}))
     replaced_builtin = entry.id in load_catalog(BUILTIN_CATALOG)
     replaced = "user" if replaced_user else "built-in" if replaced_builtin else None
     if as_json:
@@ -257,10 +261,10 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
 def refresh_command(model_id: str | None, as_json: bool) -> int:
     """Read user-catalog entries again from their source (the Hub or their directory).
 
-    All of them, or MODEL_ID only. A quality tier set by hand is kept. Entries that cannot be read
-    are left as they were and reported; the others are still updated.
+    All of them, or MODEL_ID only. Quality set by hand (quality, language_quality, tier) is kept.
+    Entries that cannot be read are left as they were and reported; the others are still updated.
     """
-    from advisor.catalog.user import read_user_catalog, user_catalog_path, write_user_catalog
+    from advisor.catalog.user import read_user_catalog, update_user_catalog, user_catalog_path
     from advisor.errors import AdvisorError, HubError
     from advisor.output import note
     from advisor.sources.hub import entry_from_facts, read_directory, read_hub
@@ -285,6 +289,7 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
         return int(ExitCode.OK)
 
     refreshed: list[dict[str, Any]] = []
+    updates: list[tuple[CatalogEntry, dict[str, str]]] = []
     failed: list[tuple[str, AdvisorError]] = []
     for old in targets:
         source = user.source_of(old.id)
@@ -303,10 +308,11 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
             continue
         before, after = old.model_dump(mode="json"), entry.model_dump(mode="json")
         changed = [key for key in after if key != "notes" and before.get(key) != after.get(key)]
-        user.put(entry, source)
+        updates.append((entry, source))
         refreshed.append({"id": entry.id, "source": source, "changed": changed})
-    if refreshed:
-        write_user_catalog(user)
+    if updates:
+        # Under the file lock, on the file as it is now: entries added meanwhile are kept.
+        update_user_catalog(lambda current: [current.put(entry, source) for entry, source in updates])
     if as_json:
         print_json({"file": str(user.path), "refreshed": refreshed,
                     "failed": [{"id": i, "error": str(e), "exit_code": int(e.exit_code)} for i, e in failed]})
@@ -344,3 +350,84 @@ def _print_facts(entry: CatalogEntry, cat: Catalog) -> None:
     for label, value in _fact_rows(entry, cat, _lang()):
         facts.add_row(label, value)
     _data_console().print(facts)
+
+
+@catalog.command("discover")
+@click.option("--publisher", "publishers", multiple=True, metavar="ORG",
+              help="A Hub organisation to list (repeatable; default: every publisher of the allowlist).")
+@click.option("--task", default=None, metavar="TASK",
+              help="text-generation, embedding, reranking or translation (default: every task).")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,
+              help="Models asked per publisher and task, most downloaded first.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also list merges, uncensored variants, conversions and community fine-tunes, and "
+                   "allow publishers outside the allowlist.")
+@click.option("--add", "add_all", is_flag=True,
+              help="Add every listed model to your user catalog (not rated until curated).")
+@click.option("--json", "as_json", is_flag=True, help="Offered and skipped models as JSON on stdout.")
+def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, include_all: bool,
+                     add_all: bool, as_json: bool) -> int:
+    """List recent, popular models of trusted publishers that the catalog does not hold yet.
+
+    Asks the Hugging Face Hub for the most downloaded models of each publisher on the allowlist
+    (or of --publisher), and skips what is already in the catalog, merges, uncensored variants,
+    quantized conversions and other people's fine-tunes (unless --all). With --add, each listed
+    model goes through `advisor catalog add` (config.json and safetensors headers, no weights) and
+    arrives not rated: selection ranks it below every rated model that serves the task. Needs the
+    network: offline (HF_HUB_OFFLINE) or unreachable, it exits 4.
+    """
+    from advisor.output import note
+    from advisor.sources.discover import discover, is_allowlisted, load_publishers
+
+    if task is not None and task not in load_publishers().tasks:
+        raise click.BadParameter(f"{task!r}; tasks: {', '.join(load_publishers().tasks)}", param_hint="--task")
+    outside = [org for org in publishers if not is_allowlisted(org)]
+    if outside and not include_all:
+        raise click.UsageError(
+            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not on the publisher allowlist; "
+            "add --all to list it anyway (its models may be merges or community fine-tunes)"
+        )
+    found = discover(publishers or None, task, known_ids=[e.id for e in load_catalog().entries],
+                     limit=limit, include_all=include_all)
+    added: list[str] = []
+    if add_all and found.offered:
+        added = _add_discovered([c.id for c in found.offered])
+    if as_json:
+        print_json({"publishers": found.publishers, "task": task,
+                    "offered": [c.__dict__ for c in found.offered],
+                    "skipped": [c.__dict__ for c in found.skipped], "added": added})
+        return int(ExitCode.OK)
+    if not found.offered:
+        note(f"nothing new: {len(found.skipped)} models listed, all already in the catalog or skipped "
+             "(--all lists merges, conversions and fine-tunes too)")
+        return int(ExitCode.OK)
+    from rich.table import Table
+
+    table = Table(title=f"{len(found.offered)} models not in the catalog", show_lines=False)
+    for column, justify in (("id", "left"), ("task", "left"), ("downloads", "right"), ("likes", "right"),
+                            ("created", "left"), ("gated", "left")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for c in found.offered:
+        table.add_row(c.id, c.pipeline_tag or "", f"{c.downloads:,}", f"{c.likes:,}", c.created or "",
+                      "yes" if c.gated else "")
+    _data_console().print(table)
+    note(f"{len(found.skipped)} skipped (in the catalog, conversions, merges, variants, fine-tunes); "
+         + (f"added {len(added)} to your user catalog, not rated" if added else
+            "`advisor catalog add ID` adds one, `--add` adds them all (not rated until curated)"))
+    return int(ExitCode.OK)
+
+
+def _add_discovered(model_ids: list[str]) -> list[str]:
+    """Add each model through the `catalog add` machinery, in one write of the user catalog."""
+    from advisor.catalog.user import read_user_catalog, write_user_catalog
+    from advisor.sources.hub import default_id, entry_from_facts, read_model
+
+    user = read_user_catalog()
+    added = []
+    for model_id in model_ids:
+        facts = read_model(model_id, refresh=True)
+        entry = entry_from_facts(facts, previous=user.find(default_id(facts)))
+        user.put(entry, {facts.source: facts.ref})
+        added.append(entry.id)
+    write_user_catalog(user)
+    return added

@@ -15,6 +15,7 @@ from advisor.commands import SHORT_HELP
 from advisor.commands.hardware_options import hardware_options, override_from_options
 from advisor.errors import ExitCode
 from advisor.output import note, print_json
+from advisor.units import format_bytes
 
 if TYPE_CHECKING:
     from advisor.hardware.profile import GpuInfo, HardwareProfile
@@ -63,14 +64,26 @@ def print_table(profile: HardwareProfile) -> None:
         ("details", "left"),
     ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    # Identical devices in a row share one line ("GPU 0-7: 8 x ..."): a planned 1000-GPU cluster is
+    # one row, not a thousand.
+    rows: list[tuple[list[int], tuple[str, ...]]] = []
     for gpu in profile.gpus:
-        table.add_row(
-            f"GPU {gpu.index}: {gpu.name}",
+        cells = (
+            gpu.name,
             _size(gpu.total_bytes),
             _size(gpu.free_bytes),
             _size(gpu.usable_bytes) if gpu.status == "ok" else "-",
             _details(gpu),
         )
+        if rows and rows[-1][1] == cells and rows[-1][0][-1] == gpu.index - 1:
+            rows[-1][0].append(gpu.index)
+        else:
+            rows.append(([gpu.index], cells))
+    for indexes, (name, *cells) in rows:
+        label = f"GPU {indexes[0]}: {name}" if len(indexes) == 1 else (
+            f"GPU {indexes[0]}-{indexes[-1]}: {len(indexes)} × {name}"
+        )
+        table.add_row(label, *cells)
     ram_details = "not detected" if not profile.ram_bytes else ("given" if profile.available_ram_bytes is None else "")
     table.add_row(
         "RAM",
@@ -101,7 +114,7 @@ def _title(profile: HardwareProfile) -> str:
 
 
 def _size(value: int | None) -> str:
-    return "?" if value is None else f"{value / 1024**3:.1f} GiB"
+    return "?" if value is None else format_bytes(value, "en")
 
 
 def _details(gpu: GpuInfo) -> str:

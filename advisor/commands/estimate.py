@@ -10,7 +10,9 @@ import click
 
 from advisor.commands import SHORT_HELP
 from advisor.errors import ExitCode
+from advisor.i18n import Lang, resolve_lang
 from advisor.output import print_json, stdout_console
+from advisor.units import format_count, format_tokens
 
 _ORDER = ("weights", "kv_cache", "activations", "overhead", "gradients", "optimizer", "adapters")
 # Which breakdown part each detail belongs to (details are printed under their part).
@@ -140,7 +142,7 @@ def estimate(
     as_json: bool,
 ) -> int:
     """Estimate the memory MODEL needs: a catalog id, or a folder holding config.json."""
-    from advisor.memory import estimate_memory
+    from advisor.sources.models import estimate_memory
 
     result = estimate_memory(
         model,
@@ -163,9 +165,37 @@ def estimate(
     )
     if as_json:
         print_json(result)
-        return int(ExitCode.OK)
-    _print_table(result)
+    else:
+        _print_table(result)
+    _warn_beyond_limit(model, context_tokens + max_new_tokens)
     return int(ExitCode.OK)
+
+
+def _warn_beyond_limit(model: str, tokens: int) -> None:
+    """Say so on stderr when the sequence is longer than the model reads: the figure is then for a
+    job the model cannot run, whatever memory it has."""
+    from advisor.catalog import load_catalog
+    from advisor.i18n import message
+    from advisor.output import note
+    from advisor.sources.models import resolve_architecture
+
+    entry = load_catalog().find(model)
+    limit = entry.context_length if entry is not None else resolve_architecture(model).max_position_embeddings
+    if not limit or tokens <= limit:
+        return
+    lang = _lang()
+    text = message(
+        "estimate.beyond_limit",
+        model=model,
+        wanted=format_tokens(tokens, lang),
+        limit=format_tokens(limit, lang),
+    ).get(lang)
+    note(f"advisor: warning: {text}")
+
+
+def _lang() -> Lang:
+    root = click.get_current_context().find_root()
+    return resolve_lang(root.obj.get("lang") if isinstance(root.obj, dict) else None)
 
 
 def _size(n: int) -> tuple[str, str]:
@@ -180,9 +210,12 @@ def _print_table(result: object) -> None:
     assert isinstance(result, MemoryEstimate)
     what = f"{result.mode}, {result.quantization}, {result.runtime}"
     if result.mode == "inference":
-        what += f", {result.context_tokens:,}+{result.max_new_tokens:,} tokens x {result.batch_size}"
+        what += (
+            f", {format_tokens(result.context_tokens, 'en')}+{format_tokens(result.max_new_tokens, 'en')}"
+            f" tokens x {result.batch_size}"
+        )
     else:
-        what += f", {result.context_tokens:,} tokens x {result.batch_size}"
+        what += f", {format_tokens(result.context_tokens, 'en')} tokens x {result.batch_size}"
     if result.num_gpus > 1:
         what += f", {result.num_gpus} GPUs"
     table = Table(title=f"{result.model} ({what})", title_justify="left")
@@ -209,13 +242,11 @@ def _print_table(result: object) -> None:
         table.add_row("Per GPU", *_size(result.per_gpu_bytes), "")
     console = stdout_console()
     console.print(table)
-    params = f"{result.total_params / 1e9:.2f}B parameters"
+    params = f"{format_count(result.total_params, 'en')} parameters"
     if result.active_params != result.total_params:
-        params += f" ({result.active_params / 1e9:.2f}B active)"
-    if result.trainable_params >= 1e9:
-        params += f", {result.trainable_params / 1e9:.2f}B trainable"
-    elif result.trainable_params:
-        params += f", {result.trainable_params / 1e6:.1f}M trainable"
+        params += f" ({format_count(result.active_params, 'en')} active)"
+    if result.trainable_params:
+        params += f", {format_count(result.trainable_params, 'en')} trainable"
     console.print(f"{params}, {result.weights_bits_per_param:.2f} bits per parameter stored")
     console.print("Assumptions:")
     for line in result.assumptions:

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from advisor.hardware.profile import MAX_GPUS, MAX_RAM_GB, MAX_VRAM_GB
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -19,17 +21,21 @@ def hardware_options(function: F) -> F:
     function = click.option(
         "--ram",
         "ram_gb",
-        type=click.FloatRange(min=0, min_open=True),
+        type=click.FloatRange(min=0, min_open=True, max=MAX_RAM_GB),
         default=None,
         help="Plan for this much RAM, in GiB.",
     )(function)
     function = click.option(
-        "--gpus", "gpu_count", type=click.IntRange(min=0), default=None, help="Plan for this many GPUs (0 = CPU only)."
+        "--gpus",
+        "gpu_count",
+        type=click.IntRange(min=0, max=MAX_GPUS),
+        default=None,
+        help="Plan for this many GPUs (0 = CPU only).",
     )(function)
     function = click.option(
         "--vram",
         "vram_gb",
-        type=click.FloatRange(min=0),
+        type=click.FloatRange(min=0, max=MAX_VRAM_GB),
         default=None,
         help="Plan for GPUs with this much memory each, in GiB (24 for an RTX 4090).",
     )(function)
@@ -40,6 +46,11 @@ def override_from_options(
     vram_gb: float | None = None, gpu_count: int | None = None, ram_gb: float | None = None
 ) -> dict[str, Any] | None:
     """The ``hardware=`` override dict for these option values, or None to detect."""
+    from advisor.hardware.profile import override_contradiction
+
+    problem = override_contradiction(vram_gb, gpu_count)
+    if problem:
+        raise click.UsageError(problem.replace("vram_gb", "--vram").replace("gpu_count", "--gpus"))
     override = {
         k: v for k, v in {"vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb}.items() if v is not None
     }

@@ -47,13 +47,11 @@ def lint_command(directory: Path | None, as_json: bool) -> int:
         )
     else:
         counts = {kind: sum(r.kind == kind for r in kb.rules) for kind in ("gate", "veto", "score", "advice")}
-        click.echo(
-            f"knowledge base {kb.version}: {len(kb.rules)} rules "
-            + ", ".join(f"{n} {kind}" for kind, n in counts.items())
-        )
+        click.echo(f"knowledge base {kb.version}: {rule_counts(len(kb.rules), counts)}")
         for finding in findings:
             click.echo(f"{finding.level}: {finding.rule}: {finding.message}")
-        click.echo(f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+        warnings = len(findings) - len(errors)
+        click.echo(f"{_count(len(errors), 'error')}, {_count(warnings, 'warning')}")
     return int(ExitCode.INPUT if errors else ExitCode.OK)
 
 
@@ -80,11 +78,14 @@ def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardwar
         )
         return int(ExitCode.OK)
     table = Table(title=f"{rec.approach} (decided by {rec.decided_by})", show_lines=False)
-    for column in ("rule", "kind", "outcome", "facts read"):
-        table.add_column(column)
-    for entry in rec.trace:
-        if not show_all and entry.outcome in ("not_fired", "not_reached"):
-            continue
+    # Rule ids are what a reader greps for and quotes: never cut or wrapped, the facts column folds instead.
+    shown = [e for e in rec.trace if show_all or e.outcome not in ("not_fired", "not_reached")]
+    widest = max((len(entry.id) for entry in shown), default=4)
+    table.add_column("rule", no_wrap=True, min_width=widest)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("outcome")
+    table.add_column("facts read", overflow="fold")
+    for entry in shown:
         facts = ", ".join(f"{t.fact} {t.op} {t.value!r} -> {_mark(t.result)} ({t.actual!r})" for t in entry.tests)
         if entry.missing:
             facts += f"  [unanswered: {', '.join(entry.missing)}]"
@@ -94,6 +95,20 @@ def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardwar
     console.print(table)
     console.print("scores: " + ", ".join(f"{a} {s}" for a, s in rec.scores.items()))
     return int(ExitCode.OK)
+
+
+_KIND_NOUNS = {"gate": ("gate", "gates"), "veto": ("veto", "vetoes"), "score": ("score", "scores"),
+               "advice": ("advice rule", "advice rules")}  # fmt: skip
+
+
+def rule_counts(total: int, counts: dict[str, int]) -> str:
+    """``61 rules: 4 gates, 6 vetoes, 27 scores, 24 advice rules`` (singular for one)."""
+    parts = [f"{n} {_KIND_NOUNS[kind][n != 1]}" for kind, n in counts.items()]
+    return f"{total} rule{'s' if total != 1 else ''}: " + ", ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _mark(result: bool | None) -> str:

@@ -1,7 +1,9 @@
 """``advisor smoke MODEL``: load a model for real, generate a few tokens, compare with the estimate.
 
 Progress (resolve, download, load, generate) goes to stderr; the result table or JSON to stdout.
-Exit code 0 when the model fits, 5 (``ExitCode.SMOKE_FAILED``) when it does not fit or could not run.
+Exit code 0 when the model fits; 3 when the folder is missing or not a model; 4 when the Hub refused or
+could not be reached; 5 (``ExitCode.SMOKE_FAILED``) when it does not fit or could not run
+(:func:`advisor.smoke.runner.exit_code`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import TYPE_CHECKING
 import click
 
 from advisor.commands import SHORT_HELP
-from advisor.errors import ExitCode
 from advisor.i18n import Lang, resolve_lang
 from advisor.output import note, print_json, stderr_console, stdout_console
 from advisor.units import format_bytes, format_number
@@ -189,24 +190,30 @@ def smoke(
     if as_json:
         print_json(result)
     else:
-        _print_table(result, lang)
-    return int(ExitCode.OK) if result.ok else int(ExitCode.SMOKE_FAILED)
+        print_smoke_result(result, lang)
+    from advisor.smoke.runner import exit_code
+
+    return exit_code(result)
 
 
-def _print_table(result: SmokeResult, lang: Lang) -> None:
+def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
+    """The verdict, measurements and reason of a smoke test as a two-column table on stdout."""
+    from rich.markup import escape
     from rich.table import Table
 
+    # Every text from the result is escaped: a hint such as pip install "llm-advisor[smoke]" must
+    # keep its brackets, which rich would otherwise read as markup and drop.
     labels = _LABELS[lang]
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     colour = {"fits": "green", "does-not-fit": "yellow", "could-not-run": "red"}[result.verdict]
     table.add_row(labels["verdict"], f"[{colour}]{result.verdict}[/]")
-    table.add_row(labels["model"], result.model)
+    table.add_row(labels["model"], escape(result.model))
     if result.device:
-        table.add_row(labels["device"], result.device)
+        table.add_row(labels["device"], escape(result.device))
     if result.quantization:
-        table.add_row(labels["quantization"], result.quantization)
+        table.add_row(labels["quantization"], escape(result.quantization))
     if result.load_seconds is not None:
         table.add_row(labels["load"], f"{format_number(result.load_seconds, lang, 2)} s")
     if result.time_to_first_token_s is not None:
@@ -217,7 +224,7 @@ def _print_table(result: SmokeResult, lang: Lang) -> None:
         )
     if result.peak_memory_bytes is not None:
         table.add_row(
-            labels["peak"], f"{format_bytes(result.peak_memory_bytes, lang)} ({result.memory_measure})"
+            labels["peak"], escape(f"{format_bytes(result.peak_memory_bytes, lang)} ({result.memory_measure})")
         )
     if result.load_peak_memory_bytes is not None and result.generation_peak_memory_bytes is not None:
         table.add_row(
@@ -234,17 +241,18 @@ def _print_table(result: SmokeResult, lang: Lang) -> None:
             f"({format_bytes(result.compared_measured_bytes or 0, lang)} / "
             f"{format_bytes(result.compared_estimate_bytes or 0, lang)})",
         )
-        table.add_row(labels["compared"], result.comparison or "")
+        table.add_row(labels["compared"], escape(result.comparison or ""))
     if result.generated_text is not None:
-        table.add_row(labels["text"], repr(result.generated_text))
+        table.add_row(labels["text"], escape(repr(result.generated_text)))
     if result.error is not None:
-        table.add_row(labels["error"], f"{result.error.code}: {result.error.message}", style="red")
+        # Escaped: messages and hints are text, and `pip install "llm-advisor[smoke]"` is not markup.
+        table.add_row(labels["error"], escape(f"{result.error.code}: {result.error.message}"), style="red")
         if result.error.hint:
-            table.add_row(labels["hint"], result.error.hint)
+            table.add_row(labels["hint"], escape(result.error.hint))
     if len(result.attempts) > 1:
         table.add_row(
             labels["attempts"], ", ".join(f"{a.quantization}: {a.verdict}" for a in result.attempts)
         )
     if result.notes:
-        table.add_row(labels["notes"], "\n".join(result.notes))
+        table.add_row(labels["notes"], escape("\n".join(result.notes)))
     stdout_console().print(table, markup=True, highlight=False)

@@ -602,18 +602,17 @@ def _gpu_info(device: RawDevice, ram: RamInfo) -> GpuInfo:
             total_bytes=device.total,
             free_bytes=free,
             reserved_bytes=device.reserved,
-            usable_bytes=usable_gpu_bytes(free),
+            usable_bytes=usable_gpu_bytes(device.total - (device.reserved or 0)),
             note=note,
         )
     if device.memory_problem in (None, "not_supported"):
         # NotSupported or a zero total: a GPU without memory of its own (GB10/DGX Spark, Jetson,
         # Thor), as nvitop and llmfit read it. Its budget is the system RAM, one pool with the CPU.
-        free = ram.available_bytes if ram.available_bytes is not None else usable_ram_bytes(ram.total_bytes)
         return GpuInfo(
             **common,
             total_bytes=ram.total_bytes,
-            free_bytes=free,
-            usable_bytes=usable_gpu_bytes(free),
+            free_bytes=ram.available_bytes,
+            usable_bytes=usable_gpu_bytes(usable_ram_bytes(ram.total_bytes)),
             unified_memory=True,
             note="NVML reports no memory of its own (unified memory): sized from system RAM, "
             "which the CPU shares; never add the two",

@@ -273,7 +273,7 @@ def detect_apple(
         vendor="apple",
         total_bytes=budget,
         free_bytes=free,
-        usable_bytes=usable_gpu_bytes(free, METAL_RUNTIME_RESERVE_BYTES),
+        usable_bytes=usable_gpu_bytes(budget, METAL_RUNTIME_RESERVE_BYTES),
         unified_memory=True,
         note=f"unified memory: the GPU may wire {budget / GIB:.1f} GiB ({how}) of the RAM the CPU also uses",
     )
@@ -337,7 +337,7 @@ def _amd_gpu(index: int, name: str, total: int, used: int | None, source: str) -
         vendor="amd",
         total_bytes=total,
         free_bytes=free,
-        usable_bytes=usable_gpu_bytes(free),
+        usable_bytes=usable_gpu_bytes(total),
         note=f"via {source}",
     )
 

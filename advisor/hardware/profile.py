@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from advisor.datafiles import errors_from_validation
+from advisor.datafiles import errors_from_validation, excerpt
 from advisor.errors import InputError, InputErrors
 from advisor.settings import ENV_GPUS, ENV_HARDWARE, ENV_RAM_GB, ENV_VRAM_GB
 from advisor.units import GIB
@@ -37,7 +37,11 @@ METAL_RUNTIME_RESERVE_BYTES = 512 * MIB
 # accelerate's get_balanced_memory keeps 10 % on one GPU; transformers' bitsandbytes quantizers
 # multiply max_memory by 0.90; vLLM's historical gpu_memory_utilization is 0.9.
 GPU_HEADROOM_FRACTION = 0.10
-# Share of RAM a CPU plan may take: llmfit falls back to 80 % of total RAM when available is unknown.
+# Share of RAM a CPU plan may take: the other 20 % is the documented reserve for the operating
+# system, the serving process and the team's usual programs (llmfit falls back to 80 % of total RAM
+# when available memory is unknown). Plans count on this share of the total (or of a container's
+# limit), never on what happens to be free at the second of detection: the same machine gets the
+# same plan from run to run, and what is free now is reported as a note.
 RAM_USABLE_FRACTION = 0.80
 # How long one driver probe (NVML, amdsmi, rocm-smi, sysctl) may take before detection gives up on
 # it. A healthy NVML answers in milliseconds; the slow legitimate case is nvmlInit on a multi-GPU
@@ -47,6 +51,12 @@ RAM_USABLE_FRACTION = 0.80
 # wedged driver never answers (NVIDIA/go-nvml#152), so any bound works; 10 s keeps `advisor detect`
 # interactive when it happens.
 PROBE_TIMEOUT_S = 10.0
+
+# Bounds of a hardware override: generous (a 1024-GPU cluster, 4 TiB per device, 1 PiB of RAM), so
+# only a typo or a unit mistake is refused; the --vram/--gpus/--ram options use the same ones.
+MAX_GPUS = 1024
+MAX_VRAM_GB = 4096
+MAX_RAM_GB = 1 << 20
 
 # Environment variables that plan for other hardware without touching the command line; they
 # apply wherever ``resolve_hardware`` runs (``recommend()``, ``advisor recommend``, ``advisor detect``).
@@ -76,9 +86,13 @@ GpuProblem = Literal[
 ]
 
 
-def usable_gpu_bytes(free_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
-    """What a model may take on one device with ``free_bytes`` free: (free - reserve) x (1 - headroom)."""
-    return int(max(0, free_bytes - reserve_bytes) * (1 - GPU_HEADROOM_FRACTION))
+def usable_gpu_bytes(memory_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
+    """What a model may take on one device of ``memory_bytes``: (memory - reserve) x (1 - headroom).
+
+    Detection passes the device's memory (minus what the driver keeps), not what is free this
+    second, so that a plan does not change when another program briefly holds memory.
+    """
+    return int(max(0, memory_bytes - reserve_bytes) * (1 - GPU_HEADROOM_FRACTION))
 
 
 def gpu_bytes_needed(usable_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE_BYTES) -> int:
@@ -87,10 +101,23 @@ def gpu_bytes_needed(usable_bytes: int, reserve_bytes: int = GPU_RUNTIME_RESERVE
     return int(usable_bytes / (1 - GPU_HEADROOM_FRACTION)) + reserve_bytes
 
 
-def usable_ram_bytes(ram_bytes: int, available_bytes: int | None = None) -> int:
-    """RAM a CPU plan may take: what is available now, never more than the usable share of the total."""
-    ceiling = int(ram_bytes * RAM_USABLE_FRACTION)
-    return ceiling if available_bytes is None else max(0, min(available_bytes, ceiling))
+def usable_ram_bytes(ram_bytes: int) -> int:
+    """RAM a CPU plan may take: the usable share of the total (or container limit), never this
+    second's free memory, which moves with every other program (see RAM_USABLE_FRACTION)."""
+    return int(ram_bytes * RAM_USABLE_FRACTION)
+
+
+def busy_note(device: str, free_bytes: int | None, usable_bytes: int) -> str | None:
+    """A note when less is free now than a plan counts on: other programs hold the difference."""
+    if free_bytes is None or free_bytes >= usable_bytes:
+        return None
+    from advisor.units import format_bytes
+
+    return (
+        f"{device}: {format_bytes(free_bytes, 'en')} free now, less than the {format_bytes(usable_bytes, 'en')} "
+        "the plan counts on: other programs hold the rest; free it before running the model "
+        "(plans are sized on the machine, not on this moment)."
+    )
 
 
 class GpuInfo(BaseModel):
@@ -105,7 +132,9 @@ class GpuInfo(BaseModel):
     total_bytes: int = Field(ge=0, description="Memory the device has.")
     free_bytes: int | None = Field(None, ge=0, description="Memory free when detected; None if unknown.")
     reserved_bytes: int | None = Field(None, ge=0, description="Memory the driver keeps (NVML v2).")
-    usable_bytes: int = Field(ge=0, description="Memory a model may take: free minus reserve, minus headroom.")
+    usable_bytes: int = Field(
+        ge=0, description="Memory a model may take: the device's memory minus reserves and headroom (not free now)."
+    )
     compute_capability: str | None = Field(None, description="e.g. '9.0'; bitsandbytes and fp8 need recent ones.")
     memory_bandwidth_gbps: float | None = Field(None, description="Memory bandwidth, GB/s, for speed estimates.")
     unified_memory: bool = Field(
@@ -128,7 +157,7 @@ class HardwareProfile(BaseModel):
     gpus: list[GpuInfo] = Field(default_factory=list, description="Accelerators, usable or not.")
     ram_bytes: int = Field(0, ge=0, description="System RAM (clamped by a container limit).")
     available_ram_bytes: int | None = Field(None, ge=0, description="RAM free when detected; None if not detected.")
-    usable_ram_bytes: int = Field(0, ge=0, description="RAM a CPU plan may take.")
+    usable_ram_bytes: int = Field(0, ge=0, description="RAM a CPU plan may take: a share of the total, not free now.")
     source: Literal["detected", "override", "mixed"] = Field(
         "detected", description="Whether figures were detected, given by the user, or both."
     )
@@ -175,9 +204,12 @@ def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfil
     profile = HardwareProfile(
         ram_bytes=ram.total_bytes,
         available_ram_bytes=ram.available_bytes,
-        usable_ram_bytes=usable_ram_bytes(ram.total_bytes, ram.available_bytes),
+        usable_ram_bytes=usable_ram_bytes(ram.total_bytes),
         notes=list(ram.notes),
     )
+    ram_note = busy_note("RAM", ram.available_bytes, profile.usable_ram_bytes)
+    if ram_note:
+        profile.notes.append(ram_note)
     if not gpus:
         return profile
     from advisor.hardware import nvidia as hardware_nvidia
@@ -195,6 +227,11 @@ def _detect(*, gpus: bool, timeout_s: float = PROBE_TIMEOUT_S) -> HardwareProfil
             notes += more
         profile.gpus = found
         profile.notes.extend(notes)
+    for gpu in profile.usable_gpus:
+        if not gpu.unified_memory:  # unified memory is the RAM, already said
+            gpu_note = busy_note(f"GPU {gpu.index}", gpu.free_bytes, gpu.usable_bytes)
+            if gpu_note:
+                profile.notes.append(gpu_note)
     if not profile.gpus:
         profile.notes.append("GPU: no GPU detected: plans use the CPU and RAM (--vram/--gpus plan for a GPU).")
     elif not profile.usable_gpus:
@@ -267,7 +304,15 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     raw = env.get(ENV_HARDWARE, "").strip()
     if raw:
         parsed = parse_yaml(raw, f"${ENV_HARDWARE}")
-        if isinstance(parsed, str) and os.path.isfile(parsed):
+        if isinstance(parsed, str):
+            if not os.path.isfile(parsed):
+                shown = parsed if len(parsed) <= 80 else parsed[:77] + "..."
+                raise InputError(
+                    f"no such file: {shown!r}" if not os.path.exists(parsed) else f"not a file: {shown!r}",
+                    entry=f"${ENV_HARDWARE}",
+                    hint="give the path of a YAML file, or the mapping itself, e.g. "
+                    'ADVISOR_HARDWARE=\'{"gpus": [{"name": "A100", "vram_gb": 80}], "ram_gb": 256}\'',
+                )
             parsed = read_yaml(parsed)
         if not isinstance(parsed, dict):
             raise InputError(
@@ -290,7 +335,7 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
             shorthand[key] = kind(value)
         except ValueError:
             raise InputError(
-                f"{value!r} is not a {'whole ' if kind is int else ''}number", entry=f"${variable}"
+                f"{excerpt(value)} is not a {'whole ' if kind is int else ''}number", entry=f"${variable}"
             ) from None
         names.append(f"${variable}")
     if shorthand:
@@ -386,16 +431,32 @@ class HardwareOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     gpus: list[_GpuOverride] | None = None
-    vram_gb: float | None = Field(None, ge=0, le=4096)
-    gpu_count: int | None = Field(None, ge=0, le=1024)
-    ram_gb: float | None = Field(None, gt=0, le=1 << 20)
+    vram_gb: float | None = Field(None, ge=0, le=MAX_VRAM_GB)
+    gpu_count: int | None = Field(None, ge=0, le=MAX_GPUS)
+    ram_gb: float | None = Field(None, gt=0, le=MAX_RAM_GB)
 
 
 def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:
     try:
-        return HardwareOverride.model_validate(data)
+        override = HardwareOverride.model_validate(data)
     except ValidationError as exc:
         raise InputErrors(errors_from_validation(exc, HardwareOverride, file=None, entry=entry)) from None
+    problem = override_contradiction(override.vram_gb, override.gpu_count, gpus_listed=override.gpus is not None)
+    if problem:
+        raise InputError(problem, entry=entry, field="gpu_count")
+    return override
+
+
+def override_contradiction(vram_gb: float | None, gpu_count: int | None, *, gpus_listed: bool = False) -> str | None:
+    """Why these GPU figures cannot describe one machine, or None: a plan is never guessed from
+    a contradiction (``--gpus 0 --vram 24`` could mean a CPU plan or a 24 GiB GPU)."""
+    if gpus_listed and (vram_gb is not None or gpu_count is not None):
+        return "a list of GPUs and vram_gb/gpu_count both describe the GPUs: give one or the other"
+    if gpu_count == 0 and vram_gb:
+        return f"0 GPUs and {vram_gb:g} GiB per GPU contradict each other: drop one (0 GPUs plans for the CPU)"
+    if vram_gb == 0 and gpu_count:
+        return f"{gpu_count} GPU(s) of 0 GiB contradict each other: drop one (0 GiB plans for the CPU)"
+    return None
 
 
 def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = None) -> HardwareProfile:

@@ -122,6 +122,9 @@ def build_architecture(
         from advisor.errors import InputError
 
         raise InputError(f"a model config must be a mapping, got {type(config).__name__}", file=source)
+    from advisor.memory.plausibility import check_config
+
+    check_config(config, source)  # absurd sizes, zero divisors, NaN: exit 3 before any arithmetic
     text, vision = text_config(config)
     model_type = normalise_model_type(text)
     cfg = Config(text, model_type, source)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import InputError
+from advisor.memory.plausibility import check_config, check_tensor_shape
 
 # Bytes per element of each safetensors dtype (huggingface/safetensors, Dtype enum).
 SAFETENSORS_DTYPE_BYTES: dict[str, float] = {
@@ -26,6 +27,10 @@ SAFETENSORS_DTYPE_BYTES: dict[str, float] = {
 PACKED_DTYPES = frozenset({"I32", "U32", "I8", "U8", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "I16", "U16"})
 # A header larger than this is not a safetensors header (the format caps it at 100 MB).
 MAX_HEADER_BYTES = 100_000_000
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+"""Largest config.json read; real ones are a few kilobytes (multimodal ones a few tens)."""
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+"""Largest model.safetensors.index.json read (one line per tensor: a few MB for the largest models)."""
 
 
 @dataclass
@@ -67,7 +72,7 @@ def read_safetensors_header(path: Path) -> dict[str, Any]:
                 raise InputError("truncated safetensors file (no header length)", file=str(path))
             (length,) = struct.unpack("<Q", prefix)
             if length > MAX_HEADER_BYTES:
-                raise InputError(f"safetensors header length {length} is implausible", file=str(path))
+                raise InputError("not a safetensors file (its header length is implausible)", file=str(path))
             raw = fh.read(length)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
@@ -76,7 +81,7 @@ def read_safetensors_header(path: Path) -> dict[str, Any]:
     try:
         header = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"safetensors header is not JSON ({exc})", file=str(path)) from None
+        raise InputError(f"safetensors header is not JSON ({type(exc).__name__})", file=str(path)) from None
     if not isinstance(header, dict):
         raise InputError("safetensors header is not a JSON object", file=str(path))
     return header
@@ -86,18 +91,48 @@ def _weight_files(directory: Path) -> list[Path]:
     """The safetensors files that make the model: those of the index when there is one.
 
     Mistral repos ship both HF shards and a ``consolidated.safetensors``; the index (or the
-    ``model*`` naming) keeps them from being counted twice.
+    ``model*`` naming) keeps them from being counted twice. An index entry must name a file inside
+    the folder (no absolute path, no ``..``): it is checked on the names, not on resolved paths, so
+    the symlinks of a Hugging Face cache snapshot (into ``../../blobs``) keep working.
     """
+    from advisor.datafiles import excerpt, read_bounded
+
     index = directory / "model.safetensors.index.json"
     if index.is_file():
+        raw = read_bounded(index, MAX_INDEX_BYTES, what="safetensors index")
         try:
-            weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"unreadable index ({exc})", file=str(index)) from None
-        return sorted({directory / name for name in weight_map.values()})
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"unreadable index ({type(exc).__name__} at byte {getattr(exc, 'pos', '?')})",
+                             file=str(index)) from None
+        weight_map = data.get("weight_map", {}) if isinstance(data, dict) else None
+        if not isinstance(weight_map, dict):
+            raise InputError("'weight_map' must map tensor names to file names", file=str(index), field="weight_map")
+        files = set()
+        for tensor, name in weight_map.items():
+            if not isinstance(name, str) or not _inside(name):
+                raise InputError(
+                    f"tensor {excerpt(tensor)} points to {excerpt(name)}, outside the model folder",
+                    file=str(index), field="weight_map",
+                    hint="an index lists shard files of its own folder (model-00001-of-00002.safetensors)",
+                )
+            files.add(directory / name)
+        return sorted(files)
     files = sorted(directory.glob("*.safetensors"))
     preferred = [f for f in files if f.name.startswith("model")]
     return preferred or files
+
+
+def _inside(name: str) -> bool:
+    """A relative path that stays in its folder: no root, no drive, no ``..`` component."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if not name or "\x00" in name:
+        return False
+    for pure in (PurePosixPath(name), PureWindowsPath(name)):
+        if pure.is_absolute() or pure.anchor or ".." in pure.parts:
+            return False
+    return True
 
 
 def read_checkpoint(directory: str | Path) -> Checkpoint:
@@ -106,12 +141,7 @@ def read_checkpoint(directory: str | Path) -> Checkpoint:
     config_path = path / "config.json"
     if not config_path.is_file():
         raise InputError("no config.json in this directory", file=str(path), hint="point to a model folder")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"config.json is not valid JSON ({exc})", file=str(config_path)) from None
-    if not isinstance(config, dict):
-        raise InputError("config.json must hold a JSON object", file=str(config_path))
+    config = read_config_json(config_path)
     checkpoint = Checkpoint(path=path, config=config)
     for file in _weight_files(path):
         if not file.is_file():
@@ -120,7 +150,31 @@ def read_checkpoint(directory: str | Path) -> Checkpoint:
             if name == "__metadata__":
                 continue
             if not isinstance(info, dict) or "shape" not in info or "dtype" not in info:
-                raise InputError(f"tensor {name!r} has no dtype/shape", file=str(file))
-            checkpoint.tensors.append((name, tuple(int(n) for n in info["shape"]), str(info["dtype"])))
+                raise InputError(f"tensor {_short(name)} has no dtype/shape", file=str(file))
+            shape = check_tensor_shape(name, info["shape"], str(file))
+            checkpoint.tensors.append((name, shape, str(info["dtype"])[:16]))
         checkpoint.files.append(file)
     return checkpoint
+
+
+def read_config_json(config_path: Path) -> dict[str, Any]:
+    """config.json as a dict: bounded in size, valid JSON, an object, plausible (advisor.memory.plausibility)."""
+    from advisor.datafiles import read_bounded
+
+    raw = read_bounded(config_path, MAX_CONFIG_BYTES, what="config.json")
+    try:
+        config = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        position = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise InputError(f"config.json is not valid JSON ({type(exc).__name__}{position})",
+                         file=str(config_path)) from None
+    if not isinstance(config, dict):
+        raise InputError("config.json must hold a JSON object", file=str(config_path))
+    check_config(config, str(config_path))
+    return config
+
+
+def _short(value: Any) -> str:
+    from advisor.datafiles import excerpt
+
+    return excerpt(value)

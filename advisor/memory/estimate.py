@@ -1,15 +1,17 @@
-"""``advisor.estimate_memory``: resolve the model, validate the request, explain the figures.
+"""The estimate a person reads: validate the request, explain the figures.
 
-The arithmetic lives in :mod:`advisor.memory.core`; this module turns a catalog id, a config dict
-or a model directory into a cached :class:`Architecture`, checks every argument with errors that
-name the field, and writes down what was assumed so a person can check the number.
+The arithmetic lives in :mod:`advisor.memory.core`; this module turns a config dict, a catalog
+entry or a model directory into a cached :class:`Architecture`, checks every argument with errors
+that name the field, and writes down what was assumed so a person can check the number. Catalog and
+Hub ids are resolved one room up (:mod:`advisor.sources.models`), so the estimator imports neither
+the catalog nor the Hub reader.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +95,6 @@ class MemoryEstimate(BaseModel):
         return self.breakdown[part] / GiB
 
 
-def hub_config(model_id: str) -> Mapping[str, Any]:
-    """config.json of a Hub repo: read once, then from the cache folder (advisor.sources.hub)."""
-    from advisor.sources.hub import read_hub, require_hub_id
-
-    return read_hub(require_hub_id(model_id)).config
-
-
 def architecture_for(model: Any, *, total_params: int | None = None) -> Architecture:
     """The normalised architecture of ``model``, built once and cached.
 
@@ -123,14 +118,13 @@ def architecture_for(model: Any, *, total_params: int | None = None) -> Architec
         path = Path(text).expanduser()
         if path.is_dir():
             return _from_directory(path)
-        entry = _catalog_entry(text)
-        if entry is not None:
-            return architecture_for(entry)
         if path.suffix == ".json" and path.is_file():
             raise InputError("give the folder holding config.json, not the file", file=text, field="model")
-        from advisor.sources.hub import hub_architecture  # the Hub hook: config.json + safetensors counts
-
-        return hub_architecture(text)
+        raise InputError(
+            f"{text!r} is not a model folder",
+            field="model",
+            hint="catalog and Hub ids are resolved by advisor.estimate_memory (advisor.sources.models)",
+        )
     config = getattr(model, "config", None)
     if isinstance(config, Mapping):  # a catalog entry
         cached = _ARCH_BY_OBJECT.get(id(model))
@@ -151,14 +145,6 @@ def architecture_for(model: Any, *, total_params: int | None = None) -> Architec
         field="model",
         hint="give a catalog id, a config.json dict or a model directory",
     )
-
-
-def _catalog_entry(model_id: str) -> Any:
-    try:
-        from advisor.catalog import load_catalog  # the catalog is optional to the estimator
-    except ImportError:
-        return None
-    return load_catalog().find(model_id)
 
 
 def _from_directory(path: Path) -> Architecture:
@@ -240,6 +226,7 @@ def estimate_memory(
     flash_attention: bool = True,
     precision: str | None = None,
     loss: str = "standard",
+    resolve: Callable[[Any], Architecture] | None = None,
 ) -> MemoryEstimate:
     """Estimate the memory ``model`` needs, with the breakdown and the assumptions behind it.
 
@@ -258,6 +245,10 @@ def estimate_memory(
     adamw-8bit or paged-adamw-8bit; ``flash_attention`` False for eager attention (seq x seq
     probabilities kept for backward); ``gradient_checkpointing``; ``loss`` standard (fp32 logits
     over the whole vocabulary) or chunked (Liger-Kernel / Unsloth fused cross-entropy).
+
+    ``resolve`` turns ``model`` into an Architecture once the arguments are checked (so a bad
+    argument is refused before any Hub request); :func:`advisor.sources.models.estimate_memory`
+    passes the resolver that knows catalog and Hub ids, this room knows only folders and configs.
     """
     quant = get_quantization(quantization) if isinstance(quantization, str) else quantization
     if not isinstance(quant, Quantization):
@@ -280,7 +271,7 @@ def estimate_memory(
         raise InputError(f"{quant.name} needs a GPU", field="quantization", hint="on CPU use a gguf-* format")
     base = training_base(quant, mode) if mode != "inference" else quant
     profile = runtime_profile(quant, mode, runtime)
-    arch = architecture_for(model)
+    arch = (resolve or architecture_for)(model)
     figures = estimate_bytes(
         arch,
         quant,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.i18n import LocalizedText, message
 from advisor.results import FitLevel, ModelChoice, ModelOption, TrainingPlan
-from advisor.units import format_bytes
+from advisor.units import format_bytes, format_tokens
 
 if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
@@ -162,6 +162,18 @@ def select_models(
         found = _training_method(chosen, budget, answers)
         if found is not None:
             plans[chosen.entry.id] = _training_plan(chosen, *found, budget, answers, notes)
+    if context > chosen.entry.context_length:
+        notes.append(
+            message(
+                "selection.context_beyond_limit",
+                wanted=LocalizedText(en=format_tokens(context, "en"), fr=format_tokens(context, "fr")),
+                model=chosen.entry.id,
+                limit=LocalizedText(
+                    en=format_tokens(chosen.entry.context_length, "en"),
+                    fr=format_tokens(chosen.entry.context_length, "fr"),
+                ),
+            )
+        )
     if budget.device == "cpu":
         notes.extend(_gpu_hint(chosen.entry, context))
     embedding = _embedding(entries, answers, budget, notes) if approach in ("rag", "raft") else None
@@ -249,6 +261,7 @@ def _ladder_for(device: str, published: frozenset[str]) -> list[Any]:
 
 def _sweep(entry: CatalogEntry, budget: Budget, context: int, answers: Answers) -> _Candidate | None:
     """The best-quality quantization of ``entry`` that fits, else its smallest plan."""
+    context = min(context, entry.context_length)  # a model never holds more than it can read
     key = (entry.id, entry.total_params, budget, context)
     found = _FIT_CACHE.get(key)
     if found is None:
@@ -310,7 +323,7 @@ def _candidate(
     realtime = answers.latency_requirement == "realtime_lt_1s"
     min_tps = REALTIME_MIN_TPS if realtime else READING_SPEED_TPS
     score = (
-        QUALITY_WEIGHT * entry.quality_tier
+        QUALITY_WEIGHT * (entry.quality_tier or 0)  # not rated: below every rated model
         + french
         - QUANT_PENALTY_PER_RANK * (quant.quality_rank - 1)
         - (TIGHT_FIT_PENALTY if fit == "tight" else 0.0)
@@ -331,6 +344,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
     from advisor.memory import estimate_memory
 
     entry, quant = c.entry, c.quant
+    context = min(context, entry.context_length)
     estimate = estimate_memory(
         entry, quantization=quant.name, context_tokens=context, num_gpus=c.devices, device=budget.device
     )
@@ -364,7 +378,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
         tokens_per_second=round(c.tps, 1),
         why=message(
             "selection.why",
-            tier=entry.quality_tier,
+            tier=entry.quality_tier if entry.quality_tier is not None else "—",
             quantization=quant.name,
             need=_gib(c.need),
             usable=_gib(budget.per_device_bytes),
@@ -380,6 +394,7 @@ def _gpu_hint(entry: CatalogEntry, context: int) -> list[LocalizedText]:
     from advisor.quantization import get_quantization
 
     arch = architecture_for(entry)
+    context = min(context, entry.context_length)
     needs = {}
     for name in ("bf16", "nf4"):
         figures = estimate_bytes(arch, get_quantization(name), context, 1, "inference")
@@ -476,7 +491,8 @@ def _embedding(
         return None
     wants_french = "fr" in (answers.languages or ())
     best = max(
-        pool, key=lambda e: (e.quality_tier, FRENCH_BONUS[e.french_support] if wants_french else 0, -e.total_params)
+        pool,
+        key=lambda e: (e.quality_tier or 0, FRENCH_BONUS[e.french_support] if wants_french else 0, -e.total_params),
     )
     quant = get_quantization("fp16" if budget.device == "gpu" else "fp32")
     context = min(best.context_length, EMBEDDING_CONTEXT)

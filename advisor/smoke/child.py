@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
+import signal
 import statistics
 import sys
+import threading
 import time
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +51,16 @@ HUB_ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.model", "merges.txt", "*.tik
 
 PICKLE_WEIGHT_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
-# Hub tokens look like hf_ followed by 30-odd letters and digits; huggingface_hub masks them as
-# token[:3] + "****" + token[-4:] (_login.py). Any run of 20+ is masked here, whatever its length.
-_TOKEN_RE = re.compile(r"hf_[A-Za-z0-9]{20,}")
-_TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")
+DISK_MARGIN_BYTES = 1 << 30
+"""Free space kept on the cache's disk beyond the download itself (1 GiB): a disk filled to the
+last byte breaks more than the smoke test."""
+
+CHILD_GRACE_S = 10.0
+"""The child's own deadline is the parent's timeout plus this: normally the parent ends it first
+and reports the timeout; the child's deadline only matters when the parent is stuck or gone."""
+
+WATCH_S = 1.0
+"""How often the child's watchdog checks its deadline and that its parent is alive."""
 
 _OOM_PHRASES = (
     "out of memory",  # torch CUDA/MPS/HPU messages, accelerate's should_reduce_batch_size
@@ -71,6 +79,16 @@ REMOTE_CODE_CONFIG_FILES = (
 )
 
 
+from advisor.quantization import (  # noqa: E402
+    TransformersLoad,
+    get_quantization,
+    prequantized_name,
+    quantization_names,
+)
+from advisor.repo_ids import is_valid_repo_id  # noqa: E402
+from advisor.sources.hub_errors import classify_hub_error, scrub_secrets  # noqa: E402
+
+
 class SmokeFailure(Exception):
     """A failure with a known code: it becomes the ``error`` of the result, no traceback."""
 
@@ -79,15 +97,6 @@ class SmokeFailure(Exception):
         self.code = code
         self.message = message
         self.hint = hint
-
-
-def scrub_secrets(text: str) -> str:
-    """Mask Hub tokens in ``text``: the value of the token variables and anything shaped like one."""
-    for name in _TOKEN_ENV_VARS:
-        value = os.environ.get(name)
-        if value and len(value) >= 8:
-            text = text.replace(value, "hf_****")
-    return _TOKEN_RE.sub("hf_****", text)
 
 
 class Channel:
@@ -164,17 +173,21 @@ def check_weight_files(names: list[str], where: str) -> None:
 
 
 def read_config(directory: Path) -> dict[str, Any]:
-    """config.json as a dict, or a not-found failure that says where it looked."""
+    """config.json as a dict, or a failure that says where it looked and what is wrong with it.
+
+    Bounded and checked for plausibility like every config llm-advisor reads
+    (advisor.memory.plausibility), before anything is downloaded or loaded from it.
+    """
     file = directory / "config.json"
     if not file.is_file():
         raise SmokeFailure("not-found", f"{directory} has no config.json: not a transformers model directory")
+    from advisor.errors import InputError
+    from advisor.memory.checkpoint import read_config_json
+
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SmokeFailure("failed", f"{file} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise SmokeFailure("failed", f"{file} does not hold a JSON object")
-    return data
+        return read_config_json(file)
+    except InputError as exc:
+        raise SmokeFailure("invalid-model", exc.message, exc.hint) from None
 
 
 def resolve_local(path: Path) -> tuple[Path, dict[str, Any]]:
@@ -185,22 +198,22 @@ def resolve_local(path: Path) -> tuple[Path, dict[str, Any]]:
     return path, config
 
 
-def resolve_hub(repo_id: str, revision: str | None, channel: Channel) -> tuple[Path, dict[str, Any]]:
-    """Fetch config.json first, refuse early, then download only safe files to an explicit snapshot.
+def inspect_hub(repo_id: str, revision: str | None, channel: Channel) -> tuple[Path, dict[str, Any], dict[str, int]]:
+    """What can be refused from a Hub repo before its weights are downloaded, and the files to fetch.
 
-    Loading from the returned absolute snapshot path (not the repo id) means a local folder that
-    happens to be named like the repo can never be picked up instead.
+    Downloads config.json (and, when the repo has them, the small configs that can name remote
+    code), refuses remote code and pickle-only repos, and returns the snapshot folder, the config
+    and ``{file: size in bytes}`` of what :func:`download_hub` would fetch (sizes from the Hub's
+    file metadata; 0 when unknown or offline).
     """
-    from huggingface_hub import HfApi, constants, hf_hub_download, snapshot_download
+    from huggingface_hub import HfApi, constants, hf_hub_download
 
     channel.progress("resolve", repo_id)
     config_file = Path(hf_hub_download(repo_id, "config.json", revision=revision))
     snapshot = config_file.parent
     config = read_config(snapshot)
-    if config.get("auto_map"):
-        check_remote_code(snapshot)
     if constants.HF_HUB_OFFLINE:
-        names = [str(p.relative_to(snapshot)) for p in snapshot.rglob("*") if p.is_file()]
+        names = {str(p.relative_to(snapshot)): 0 for p in snapshot.rglob("*") if p.is_file()}
         if not any(n.endswith(".safetensors") for n in names) and not any(
             n.endswith(PICKLE_WEIGHT_SUFFIXES) for n in names
         ):
@@ -211,12 +224,51 @@ def resolve_hub(repo_id: str, revision: str | None, channel: Channel) -> tuple[P
                 "download it once with network access, or unset HF_HUB_OFFLINE",
             )
     else:
-        names = HfApi().list_repo_files(repo_id, revision=revision)
-    check_weight_files(names, repo_id)
+        info = HfApi().model_info(repo_id, revision=revision, files_metadata=True)
+        names = {sibling.rfilename: int(getattr(sibling, "size", None) or 0) for sibling in info.siblings or []}
+        for name in REMOTE_CODE_CONFIG_FILES[1:]:
+            if name in names:  # a few kilobytes each: remote code is refused before any weight moves
+                hf_hub_download(repo_id, name, revision=revision)
+    check_remote_code(snapshot)
+    check_weight_files(list(names), repo_id)
+    wanted = {name: size for name, size in names.items() if any(fnmatch(name, p) for p in HUB_ALLOW_PATTERNS)}
+    return snapshot, config, wanted
+
+
+def check_disk_space(repo_id: str, snapshot: Path, files: dict[str, int]) -> None:
+    """Refuse a download that cannot fit on the disk of the Hugging Face cache, before it starts."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    needed = sum(size for name, size in files.items() if not (snapshot / name).exists())
+    if needed == 0:
+        return
+    place = Path(constants.HF_HUB_CACHE)
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    free = shutil.disk_usage(place).free
+    if needed + DISK_MARGIN_BYTES > free:
+        raise SmokeFailure(
+            "disk-space",
+            f"{repo_id}: the download needs {needed / 2**30:.1f} GiB and {place} has {free / 2**30:.1f} GiB free "
+            f"(with {DISK_MARGIN_BYTES / 2**30:.1f} GiB to spare); nothing was downloaded",
+            "free some space, or point HF_HOME (or HF_HUB_CACHE) at a larger disk",
+        )
+
+
+def download_hub(repo_id: str, revision: str | None, channel: Channel) -> Path:
+    """Download only safe files to an explicit snapshot and return its absolute path.
+
+    Loading from that path (not the repo id) means a local folder that happens to be named like
+    the repo can never be picked up instead.
+    """
+    from huggingface_hub import snapshot_download
+
     channel.progress("download", repo_id)
     path = Path(snapshot_download(repo_id, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS))
-    check_remote_code(path)  # tokenizer_config.json arrives with the snapshot
-    return path, config
+    check_remote_code(path)  # the same files as before the download; checked again on what arrived
+    return path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,9 +298,49 @@ def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-PREQUANTIZED_NAMES = {"gptq": "gptq-int{bits}", "awq": "awq-int{bits}", "mxfp4": "mxfp4", "fp8": "fp8"}
-DTYPE_NAMES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
-BNB_NAMES = ("int8", "nf4", "nf4-dq")
+def _load_of(name: str | None) -> TransformersLoad | None:
+    """How transformers loads ``name`` (data/quantizations.yaml), None for an unknown or GGUF name."""
+    if not name or name not in quantization_names():
+        return None
+    return get_quantization(name).transformers_load
+
+
+def _known_loadable() -> str:
+    return ", ".join(n for n in quantization_names() if _load_of(n) is not None)
+
+
+def runs_quantization(name: str, *, cuda: bool, checkpoint_quantization: str | None = None) -> bool:
+    """Whether the smoke test can load a model as ``name`` on a machine with (or without) CUDA.
+
+    What other parts ask before suggesting ``advisor smoke ... --quant NAME`` (the report's next
+    steps): bf16/fp16/fp32 anywhere; int8/nf4/nf4-dq (bitsandbytes) with CUDA; GPTQ, AWQ, FP8 and
+    MXFP4 only from a checkpoint already quantized that way (``checkpoint_quantization``, the
+    label :func:`plan_quantization` gives its config); GGUF never (it runs in llama.cpp or Ollama).
+    The optional runtimes (bitsandbytes, gptqmodel) are checked when the test runs, not here.
+    """
+    load = _load_of(name)
+    if load is None:
+        return False
+    if load.kind == "dtype":
+        return True
+    if load.kind == "bitsandbytes":
+        return cuda
+    return checkpoint_quantization == name
+
+
+def check_quantization_name(requested: str | None) -> None:
+    """Refuse, before anything is imported or downloaded, a quantization no checkpoint can be run as."""
+    if requested is None or _load_of(requested) is not None:
+        return
+    if requested.startswith("gguf"):
+        raise SmokeFailure(
+            "unsupported-quantization",
+            f"{requested} is a GGUF format: it runs in llama.cpp or Ollama, not in transformers",
+            "smoke-test the same model in bf16 (or nf4 on a GPU) to check the architecture loads",
+        )
+    raise SmokeFailure(
+        "unsupported-quantization", f"unknown quantization {requested[:40]!r}; known: {_known_loadable()}"
+    )
 
 
 def plan_quantization(
@@ -258,8 +350,10 @@ def plan_quantization(
     pre = config.get("quantization_config")
     if isinstance(pre, dict) and pre.get("quant_method"):
         method = str(pre["quant_method"]).lower()
-        bits = pre.get("bits", 4)
-        label = PREQUANTIZED_NAMES.get(method, method).format(bits=bits)
+        bits = pre.get("bits")
+        label = prequantized_name(method, bits if isinstance(bits, int) else None) or (
+            f"{method}-int{bits}" if bits else method
+        )
         if method == "bitsandbytes":
             label = "nf4" if pre.get("load_in_4bit") else "int8"
         if requested not in (None, label):
@@ -271,9 +365,10 @@ def plan_quantization(
         _require_prequantized_runtime(method, cuda)
         return label, {"dtype": "auto"}
     quant = requested or "bf16"
-    if quant in DTYPE_NAMES:
-        return quant, {"dtype": getattr(torch, DTYPE_NAMES[quant])}
-    if quant in BNB_NAMES:
+    load = _load_of(quant)
+    if load is not None and load.kind == "dtype":
+        return quant, {"dtype": getattr(torch, str(load.dtype))}
+    if load is not None and load.kind == "bitsandbytes":
         if not cuda:
             raise SmokeFailure(
                 "cuda-required",
@@ -287,15 +382,10 @@ def plan_quantization(
                 "pip install bitsandbytes",
             )
         compute = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        if quant == "int8":
-            bnb = transformers.BitsAndBytesConfig(load_in_8bit=True)
-        else:
-            bnb = transformers.BitsAndBytesConfig(
-                load_in_4bit=True,
-                bnb_4bit_quant_type="nf4",
-                bnb_4bit_compute_dtype=compute,
-                bnb_4bit_use_double_quant=quant == "nf4-dq",
-            )
+        arguments: dict[str, Any] = dict(load.bnb or {})
+        if arguments.get("load_in_4bit"):
+            arguments["bnb_4bit_compute_dtype"] = compute
+        bnb = transformers.BitsAndBytesConfig(**arguments)
         return quant, {"dtype": compute, "quantization_config": bnb}
     if quant.startswith("gguf"):
         raise SmokeFailure(
@@ -303,7 +393,7 @@ def plan_quantization(
             f"{quant} is a GGUF format: it runs in llama.cpp or Ollama, not in transformers",
             "smoke-test the same model in bf16 (or nf4 on a GPU) to check the architecture loads",
         )
-    if quant.split("-")[0] in ("gptq", "awq", "mxfp4", "fp8"):
+    if load is not None and load.kind == "prequantized":
         raise SmokeFailure(
             "unsupported-quantization",
             f"{quant} needs a checkpoint already quantized that way; this one has no quantization_config",
@@ -422,65 +512,6 @@ def is_out_of_memory(exc: BaseException, torch: Any = None) -> bool:
     return False
 
 
-def classify_hub_error(exc: BaseException, model: str) -> SmokeFailure | None:
-    """Map huggingface_hub errors (possibly wrapped by transformers in OSError) to codes.
-
-    Gated is checked before not-found because GatedRepoError subclasses RepositoryNotFoundError
-    (huggingface_hub errors.py).
-    """
-    try:
-        from huggingface_hub import errors
-    except ImportError:  # pragma: no cover - huggingface_hub is a core dependency
-        return None
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    offline = os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
-
-    def find(kind: type[BaseException]) -> BaseException | None:
-        return next((e for e in chain if isinstance(e, kind)), None)
-
-    if find(errors.GatedRepoError):
-        return SmokeFailure(
-            "gated-needs-token",
-            f"{model} is gated: this account has not been granted access",
-            f"accept the licence at https://huggingface.co/{model}, then set HF_TOKEN or run `hf auth login`",
-        )
-    if find(errors.RepositoryNotFoundError):
-        return SmokeFailure(
-            "not-found",
-            f"{model} was not found on the Hub",
-            "check the id; a private or gated repo also answers 'not found' without a token (set HF_TOKEN)",
-        )
-    if find(errors.RevisionNotFoundError):
-        return SmokeFailure("not-found", f"{model}: the requested revision does not exist")
-    if find(errors.LocalEntryNotFoundError) or find(errors.OfflineModeIsEnabled):
-        if offline:
-            return SmokeFailure(
-                "offline-not-cached",
-                f"{model}: offline (HF_HUB_OFFLINE=1) and not in the cache",
-                "download it once with network access, or unset HF_HUB_OFFLINE",
-            )
-        return SmokeFailure(
-            "offline-not-cached",
-            f"{model}: the Hub could not be reached and the model is not in the cache",
-            "check the network or proxy, or download the model where the Hub is reachable",
-        )
-    entry = getattr(errors, "RemoteEntryNotFoundError", None) or errors.EntryNotFoundError
-    if find(entry):
-        return SmokeFailure("not-found", f"{model} has no config.json on the Hub: not a transformers model")
-    http = find(errors.HfHubHTTPError)
-    if http is not None:
-        status = getattr(getattr(http, "response", None), "status_code", None)
-        if status == 429:
-            return SmokeFailure("hub-error", f"{model}: rate limited by the Hub (HTTP 429 Too Many Requests)",
-                                "the Hub rate-limits anonymous calls: set HF_TOKEN or retry in a few minutes")
-        return SmokeFailure("hub-error", f"{model}: the Hub refused the request (HTTP {status}): {http}")
-    return None
-
-
 def _device_label(model: Any, cuda: bool) -> str:
     device_map = getattr(model, "hf_device_map", None)
     if isinstance(device_map, dict) and device_map:
@@ -535,39 +566,26 @@ def _cuda_snapshot(torch: Any, devices: list[int]) -> dict[int, tuple[int, int]]
     return out
 
 
-_HUB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-
-
-def looks_like_hub_id(model: str) -> bool:
-    """``owner/name`` or a legacy bare ``name``; anything path-like is not."""
-    return bool(_HUB_ID_RE.match(model)) and ".." not in model and not model.endswith((".", "-"))
-
-
 def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> None:
-    """The whole smoke test, filling ``report`` as it goes (so a failure keeps what was learnt)."""
+    """The whole smoke test, filling ``report`` as it goes (so a failure keeps what was learnt).
+
+    Every refusal that does not need the weights comes before any download: the quantization's
+    name, torch and transformers (the extra), the device, the licence gate and remote code (config
+    files only), the quantization against the config and this machine, pickle-only repos, and the
+    disk space the download needs.
+    """
     notes: list[str] = report.setdefault("notes", [])
     model = str(request["model"])
+    requested = request.get("quantization")
+    check_quantization_name(requested)
     local = Path(model).expanduser()
-    if local.is_dir():
+    if not local.is_dir() and not is_valid_repo_id(model, namespace_required=False):
+        raise SmokeFailure("not-found", f"{model}: no such directory, and not a Hub id (owner/name) either")
+    if local.is_dir():  # nothing to download: the folder's own refusals first, they need no torch
         channel.progress("resolve", model)
         path, config = resolve_local(local.resolve())
-        if looks_like_hub_id(model):
+        if is_valid_repo_id(model, namespace_required=False):
             notes.append(f"{model} is a local directory here: it was loaded instead of the Hub repo")
-    elif not looks_like_hub_id(model):
-        raise SmokeFailure("not-found", f"{model}: no such directory, and not a Hub id (owner/name) either")
-    else:
-        try:
-            path, config = resolve_hub(model, request.get("revision"), channel)
-        except SmokeFailure:
-            raise
-        except Exception as exc:
-            failure = classify_hub_error(exc, model)
-            if failure is None:
-                raise
-            raise failure from None
-    report["model_path"] = str(path)
-    report["config"] = config
-
     torch, transformers = import_runtime()
     want = request.get("device") or "auto"
     cuda = want != "cpu" and torch.cuda.is_available()
@@ -575,7 +593,25 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
     if want == "cuda" and not cuda:
         raise SmokeFailure("cuda-required", "device 'cuda' was asked for and no CUDA GPU is visible")
     report["device"] = "cuda" if cuda else "cpu"
-    quant, load_kwargs = plan_quantization(request.get("quantization"), config, cuda, torch, transformers)
+    if local.is_dir():
+        quant, load_kwargs = plan_quantization(requested, config, cuda, torch, transformers)
+    else:
+        try:
+            snapshot, config, files = inspect_hub(model, request.get("revision"), channel)
+            report["config"] = config
+            quant, load_kwargs = plan_quantization(requested, config, cuda, torch, transformers)
+            report["quantization"] = quant
+            check_disk_space(model, snapshot, files)
+            path = download_hub(model, request.get("revision"), channel)
+        except SmokeFailure:
+            raise
+        except Exception as exc:
+            failure = classify_hub_error(exc, model)
+            if failure is None:
+                raise
+            raise SmokeFailure(failure.code, failure.message, failure.hint) from None
+    report["model_path"] = str(path)
+    report["config"] = config
     report["quantization"] = quant
 
     tokenizer = _load_tokenizer(path, transformers, notes)
@@ -789,6 +825,44 @@ def _record_peak_memory(
         report["memory_measure"] = "peak RSS of the child process (VmHWM)"
 
 
+def guard_lifetime(parent_pid: int | None, deadline_s: float | None, *, use_prctl: bool = True) -> None:
+    """End this process (and its group) when its parent dies or its own deadline passes.
+
+    A smoke child holds gigabytes of RAM or GPU memory; if the parent is killed (SIGTERM, SIGHUP,
+    a closed terminal) or stops waiting, nothing else would end it. On Linux the kernel sends
+    SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``, through ctypes); everywhere a
+    daemon thread checks every :data:`WATCH_S` seconds that the parent is still the one that
+    started it and that ``deadline_s`` (seconds from now) has not passed.
+    """
+    if use_prctl and sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):  # no libc or no prctl: the watchdog still runs
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if parent_pid is not None and os.getppid() != parent_pid:
+        _end_group()  # the parent died before the signal was armed
+    ends_at = None if deadline_s is None else time.monotonic() + deadline_s
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_S)
+            if parent_pid is not None and os.getppid() != parent_pid:
+                _end_group()
+            if ends_at is not None and time.monotonic() >= ends_at:
+                _end_group()
+
+    threading.Thread(target=watch, name="advisor-smoke-watchdog", daemon=True).start()
+
+
+def _end_group() -> None:
+    """SIGKILL this process and, when it leads its group (it does when the parent started it), the group."""
+    with contextlib.suppress(OSError):
+        if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one request in (JSON argument), one result line out."""
     args = sys.argv[1:] if argv is None else argv
@@ -797,6 +871,7 @@ def main(argv: list[str] | None = None) -> int:
         channel.send({"event": "result", "ok": False, "error": {"code": "failed", "message": "no request"}})
         return 2
     request = json.loads(args[0])
+    guard_lifetime(request.get("parent_pid"), request.get("deadline_s"))
     report: dict[str, Any] = {"notes": []}
     error: dict[str, Any] | None = None
     try:
@@ -831,7 +906,7 @@ def _describe(exc: BaseException, request: dict[str, Any], report: dict[str, Any
         return {
             "code": "out-of-memory",
             "message": f"out of memory: the model does not fit in the {where} available as {quant} "
-            f"({type(exc).__name__}: {str(exc)[:300] or 'no detail'})",
+            f"({type(exc).__name__}: {scrub_secrets(str(exc))[:300] or 'no detail'})",
             "hint": "try a smaller quantization (fallback walks the ladder) or a smaller model",
         }
     hub = classify_hub_error(exc, model)
@@ -843,7 +918,7 @@ def _describe(exc: BaseException, request: dict[str, Any], report: dict[str, Any
             "message": f"{type(exc).__name__}: {exc}",
             "hint": 'pip install "llm-advisor[smoke]"',
         }
-    return {"code": "failed", "message": f"{type(exc).__name__}: {str(exc)[:1000]}", "hint": None}
+    return {"code": "failed", "message": f"{type(exc).__name__}: {scrub_secrets(str(exc))[:1000]}", "hint": None}
 
 
 if __name__ == "__main__":

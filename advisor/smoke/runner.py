@@ -12,9 +12,9 @@ This module imports neither torch, transformers nor accelerate; only the child d
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from advisor.results import SmokeAttempt, SmokeError, SmokeResult, Verdict
-from advisor.smoke.child import MARKER, scrub_secrets
+from advisor.smoke.child import CHILD_GRACE_S, MARKER
+from advisor.smoke.child import runs_quantization as runs_quantization  # what the report may suggest
+from advisor.sources.hub_errors import scrub_secrets
 
 DEFAULT_TIMEOUT_S = 900.0
 """Whole-run limit, download included. Loading 140 GB of bf16 weights (a 70B) from an NVMe at
@@ -48,24 +50,6 @@ CRASH_TAIL_LINES = 12
 CRASH_TAIL_CHARS = 4000
 """Characters of stderr quoted at most, however long its lines (a traceback fits)."""
 
-LOCAL_LADDER: tuple[str, ...] = ("fp32", "bf16", "int8", "nf4")
-"""Quantizations the fallback walks, biggest first, when the project's ladder cannot be read.
-Only formats transformers can apply to an unquantized checkpoint on the fly are on it."""
-
-STORED_BITS: dict[str, float] = {
-    "fp32": 32.0,
-    "bf16": 16.0,
-    "fp16": 16.0,
-    "int8": 8.0,  # LLM.int8(): int8 weights, fp32 scale per row (bitsandbytes)
-    "nf4": 4.5,  # 4-bit codes + one fp32 absmax per 64-weight block (QLoRA paper, section 2)
-    "nf4-dq": 4.127,  # double quantization: 8-bit absmax + fp32 per 256 blocks (QLoRA paper)
-}
-"""Average stored bits per weight of the formats the child can realise from plain weights (dtype
-cast or bitsandbytes). GPTQ/AWQ/GGUF need a checkpoint already in that format, so the fallback
-skips them."""
-
-NEEDS_CUDA = frozenset({"int8", "nf4", "nf4-dq"})
-"""bitsandbytes formats: the child refuses them without a CUDA GPU."""
 
 Progress = Callable[[str, "str | None"], None]
 
@@ -142,7 +126,9 @@ def run_child(
                     selector.unregister(key.fileobj)
                     continue
                 if key.data == "err":
-                    stderr_tail = (stderr_tail + chunk)[-STDERR_TAIL_BYTES:]
+                    stderr_tail += chunk
+                    if len(stderr_tail) > 2 * STDERR_TAIL_BYTES:
+                        stderr_tail = stderr_tail[-2 * STDERR_TAIL_BYTES:]  # raw; cut again after the scrub
                     continue
                 stdout_buffer += chunk
                 *lines, stdout_buffer = stdout_buffer.split(b"\n")
@@ -172,10 +158,28 @@ def run_child(
         result=result,
         returncode=proc.returncode,
         timed_out=timed_out,
-        stderr_tail=scrub_secrets(stderr_tail.decode("utf-8", errors="replace")),
+        stderr_tail=scrubbed_tail(stderr_tail.decode("utf-8", errors="replace"), STDERR_TAIL_BYTES),
         seconds=time.monotonic() - started,
         garbage=garbage,
     )
+
+
+def scrubbed_tail(text: str, limit: int) -> str:
+    """The last ``limit`` characters of ``text`` with secrets masked, the masking done before the cut.
+
+    The text kept is a window into a longer stream, so its first line may start in the middle of
+    a token that the scrub could no longer recognise (a suffix of ``hf_...`` or of the HF_TOKEN
+    value): that partial first line is dropped, or, on one endless line, its leading run of token
+    characters.
+    """
+    clean = scrub_secrets(text)
+    if len(clean) <= limit:
+        return clean
+    cut = clean[-limit:]
+    newline = cut.find("\n")
+    if newline >= 0:
+        return cut[newline + 1:]
+    return re.sub(r"^[A-Za-z0-9_\-]+", "...", cut)
 
 
 def _parse_line(line: bytes, garbage: list[str]) -> dict[str, Any] | None:
@@ -190,7 +194,7 @@ def _parse_line(line: bytes, garbage: list[str]) -> dict[str, Any] | None:
         if isinstance(event, dict):
             return event
     if len(garbage) < 20:
-        garbage.append(scrub_secrets(text[:200]))
+        garbage.append(scrub_secrets(text)[:200])
     return None
 
 
@@ -290,14 +294,18 @@ def smoke_test(
     started = time.monotonic()
     attempts: list[SmokeAttempt] = []
     notes: list[str] = []
+    model, where = resolve_catalog_folder(str(model))
+    if where is not None:
+        notes.append(where)
     quant = quantization
     tried: list[str] = []
     while True:
         result = _attempt(
-            str(model),
+            model,
             quant,
             max_new_tokens=max_new_tokens,
             timeout_s=max(1.0, timeout_s - (time.monotonic() - started)),
+            limit_s=timeout_s,
             estimate=estimate,
             memory_limit_bytes=memory_limit_bytes,
             device=device,
@@ -337,42 +345,78 @@ def smoke_test(
     return result
 
 
+HUB_ERROR_CODES = frozenset({"gated-needs-token", "offline-not-cached", "hub-error"})
+"""Errors that are the Hub's answer (exit 4), whatever the model."""
+INPUT_ERROR_CODES = frozenset({"invalid-model"})
+"""Errors in what the user pointed at (exit 3)."""
+
+
+def exit_code(result: SmokeResult) -> int:
+    """The CLI exit code of a smoke result, as the README's table says.
+
+    0 it ran; 4 the Hub refused or could not be reached (gated, offline and not cached, an HTTP
+    error, a Hub id that does not exist); 3 bad input (a folder that does not exist or is not a
+    model, an implausible config.json); 5 the smoke test ran or was refused and the model did not
+    fit or could not run (out of memory, crash, timeout, a format or device it cannot use).
+    """
+    from advisor.errors import ExitCode
+
+    if result.ok:
+        return int(ExitCode.OK)
+    code = result.error.code if result.error else "failed"
+    if code in HUB_ERROR_CODES:
+        return int(ExitCode.HUB)
+    if code in INPUT_ERROR_CODES:
+        return int(ExitCode.INPUT)
+    if code == "not-found":
+        from advisor.repo_ids import is_valid_repo_id
+
+        model = result.model
+        local = os.path.isdir(os.path.expanduser(model)) or not is_valid_repo_id(model, namespace_required=False)
+        return int(ExitCode.INPUT) if local else int(ExitCode.HUB)
+    return int(ExitCode.SMOKE_FAILED)
+
+
+def resolve_catalog_folder(model: str) -> tuple[str, str | None]:
+    """``(what to load, a note)``: an id of the user catalog added from a folder loads that folder.
+
+    ``advisor catalog add ./tiny`` records ``local/tiny`` with ``source: {dir: /abs/tiny}``; that id
+    is not a Hub repo, so ``advisor smoke local/tiny`` means the folder. An existing directory named
+    like the id wins (it is what the user typed); a user catalog that does not parse is left to the
+    commands that read it.
+    """
+    if os.path.isdir(os.path.expanduser(model)):
+        return model, None
+    try:
+        from advisor.catalog.user import read_user_catalog
+        from advisor.errors import InputError
+
+        user = read_user_catalog()
+    except (ImportError, InputError):
+        return model, None
+    entry = user.find(model)
+    if entry is None:
+        return model, None
+    folder = user.source_of(entry.id).get("dir")
+    if folder is None:
+        return model, None
+    return folder, f"{model} is the folder {folder} in your user catalog ({user.path})"
+
+
 def next_quantization(current: str, *, cuda: bool) -> str | None:
     """The next rung below ``current`` that is smaller and that the child can load here, or None."""
-    size = STORED_BITS.get(current)
-    ladder = _ladder()
+    from advisor.quantization import loaded_on_the_fly, needs_cuda_to_load, quantization_ladder
+
+    formats = loaded_on_the_fly()  # what the child can make from plain weights, with its stored bits
+    size = formats[current].bits_per_weight if current in formats else None
+    ladder = quantization_ladder("transformers")  # quality first, as selection walks it
     start = ladder.index(current) + 1 if current in ladder else 0
     for name in ladder[start:]:
-        if name not in STORED_BITS or (name in NEEDS_CUDA and not cuda):
+        if name not in formats or (needs_cuda_to_load(name) and not cuda):
             continue
-        if size is None or STORED_BITS[name] < size:
+        if size is None or formats[name].bits_per_weight < size:
             return name
     return None
-
-
-def _ladder() -> list[str]:
-    """The project's quantization ladder for transformers (best first), else LOCAL_LADDER.
-
-    The ladder's order is quality first; ``next_quantization`` keeps only rungs that also shrink
-    the weights, so a retry after an out-of-memory never tries something as big (fp16 after bf16).
-    """
-    for module_name in ("advisor.memory", "advisor.quantization"):
-        try:
-            module = importlib.import_module(module_name)
-            ladder_of = module.quantization_ladder
-        except (ImportError, AttributeError):
-            continue
-        try:
-            try:
-                rungs = ladder_of("transformers")
-            except TypeError:
-                rungs = ladder_of()
-            names = [str(getattr(r, "name", r)) for r in rungs]
-        except Exception:  # an unexpected signature or data error must not break the smoke test
-            continue
-        if any(name in STORED_BITS for name in names):
-            return names
-    return list(LOCAL_LADDER)
 
 
 def _child_env(offline: bool | None) -> dict[str, str]:
@@ -399,6 +443,7 @@ def _attempt(
     *,
     max_new_tokens: int,
     timeout_s: float,
+    limit_s: float,
     estimate: Any,
     memory_limit_bytes: int | None,
     device: str,
@@ -415,6 +460,10 @@ def _attempt(
         "device": device,
         "revision": revision,
         "runs": runs,
+        # The child ends itself if this process dies, or if it outlives the time left by more than
+        # CHILD_GRACE_S (advisor.smoke.child.guard_lifetime).
+        "parent_pid": os.getpid(),
+        "deadline_s": timeout_s + CHILD_GRACE_S,
     }
 
     def on_event(event: dict[str, Any]) -> None:
@@ -425,7 +474,7 @@ def _attempt(
         child_command(request), timeout_s=timeout_s, env=_child_env(offline), on_event=on_event
     )
     report = outcome.result or {}
-    error = outcome_error(outcome, timeout_s)
+    error = outcome_error(outcome, limit_s)  # the limit the user set, not the part of it left
     if error is None and not report.get("ok"):
         raw = report.get("error") or {}
         try:

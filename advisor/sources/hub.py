@@ -42,8 +42,11 @@ licence.commercial   True for licences known to allow it (:data:`COMMERCIAL_LICE
 licence.gated        ``ModelInfo.gated`` ('auto' / 'manual'); False for a directory
 quantized_formats    ``config.quantization_config``: gptq (4/8 bits), awq, bitsandbytes (nf4,
                      nf4-dq, int8), mxfp4, fp8 / fbgemm_fp8 / compressed-tensors float 8-bit
-quality_tier         3, source "user-added, not rated" (a later refresh keeps a tier set by hand)
-release_date         the repo's creation date; a directory's config.json modification date
+quality              not rated: empty ``quality``, no ``quality_tier`` (a later refresh keeps the
+                     quality, language_quality and tier set by hand); selection ranks an unrated
+                     model below every rated one that serves the task (README, "Unrated models")
+release_date         the repo's creation date on the Hub; empty for a directory (a file's
+                     modification date says when it was copied, not when the model was released)
 tasks                the pipeline tag, then the kind (and instruct) when the tag says too little
 notes                where the facts come from, plus every fallback taken above (en and fr)
 ===================  ==========================================================================
@@ -65,11 +68,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.catalog.schema import CatalogEntry
 from advisor.errors import HubError, InputError
+from advisor.repo_ids import is_valid_repo_id
 from advisor.settings import cache_dir
 
 if TYPE_CHECKING:
@@ -84,8 +89,8 @@ HUB_EXPAND = ["cardData", "gated", "tags", "pipeline_tag", "library_name", "sha"
 DEFAULT_CONTEXT = 2048
 """Context assumed when config.json states none: small on purpose, so nothing is over-promised."""
 
-QUALITY_TIER = 3
-QUALITY_SOURCE = "user-added, not rated"
+QUALITY_KEYS = ("quality_tier", "quality_source", "quality", "language_quality")
+"""The fields a curator sets by hand on an added entry; ``catalog refresh`` keeps them."""
 
 COMMERCIAL_LICENCES = frozenset({
     "apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "isc", "zlib",
@@ -98,7 +103,6 @@ COMMERCIAL_LICENCES = frozenset({
 
 _NON_COMMERCIAL = re.compile(r"^(cc-by-nc|.*-nc-|.*research|.*non-?commercial)")
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _INSTRUCT_NAME = re.compile(r"(instruct|chat|(^|[-_.])it($|[-_.])|sft|dpo|rlhf|orpo|assistant)", re.I)
 _BASE_NAME = re.compile(r"(^|[-_.])base($|[-_.])", re.I)
 _CODE_NAME = re.compile(r"(code|coder)", re.I)
@@ -133,75 +137,6 @@ _TASKS_BY_PIPELINE = {
     "fill-mask": ["classification", "information_extraction"],
     "feature-extraction": ["document_qa", "classification"],
     "sentence-similarity": ["document_qa", "classification"],
-}
-
-NOTES: dict[str, tuple[str, str]] = {
-    "from-hub": (
-        "Added with `advisor catalog add` from the Hugging Face Hub ({ref}, revision {revision}): facts read "
-        "from its model card, config.json and safetensors headers; not reviewed by the catalog maintainers.",
-        "Ajouté avec `advisor catalog add` depuis le Hub Hugging Face ({ref}, révision {revision}) : faits lus "
-        "dans sa fiche, son config.json et les en-têtes safetensors ; non relus par les mainteneurs du catalogue.",
-    ),
-    "from-dir": (
-        "Added with `advisor catalog add` from the directory {ref}: facts read from its config.json, "
-        "safetensors headers and README; not reviewed by the catalog maintainers.",
-        "Ajouté avec `advisor catalog add` depuis le dossier {ref} : faits lus dans son config.json, les "
-        "en-têtes safetensors et son README ; non relus par les mainteneurs du catalogue.",
-    ),
-    "offline": (
-        "Read offline from the Hugging Face cache: licence, languages and gating are unknown until "
-        "`advisor catalog refresh {id}` runs with the Hub reachable.",
-        "Lu hors ligne depuis le cache Hugging Face : licence, langues et accès restreint inconnus tant que "
-        "`advisor catalog refresh {id}` n'a pas tourné avec le Hub joignable.",
-    ),
-    "remote-code": (
-        "config.json asks for custom code (auto_map): the model was sized from config.json and its "
-        "safetensors headers only, the code was never run; loading it needs trust_remote_code, which the "
-        "smoke test refuses.",
-        "config.json demande du code personnalisé (auto_map) : le modèle a été dimensionné d'après config.json "
-        "et les en-têtes safetensors seulement, ce code n'a jamais été exécuté ; le charger exige "
-        "trust_remote_code, que le test de fumée refuse.",
-    ),
-    "no-safetensors": (
-        "No safetensors weights ({why}): the parameter count is computed from config.json, not read from the "
-        "weights, and the smoke test (safetensors only) cannot load it.",
-        "Pas de poids safetensors ({why}) : le nombre de paramètres est calculé d'après config.json, sans lire "
-        "les poids, et le test de fumée (safetensors seulement) ne peut pas le charger.",
-    ),
-    "packed": (
-        "Weights stored quantized ({label}): the parameter count is computed from config.json.",
-        "Poids stockés quantifiés ({label}) : le nombre de paramètres est calculé d'après config.json.",
-    ),
-    "no-language": (
-        "The model card lists no language: English assumed.",
-        "La fiche du modèle n'indique aucune langue : anglais supposé.",
-    ),
-    "dropped-languages": (
-        "Language entries that are not ISO 639-1 codes were ignored: {codes}.",
-        "Entrées de langue qui ne sont pas des codes ISO 639-1 ignorées : {codes}.",
-    ),
-    "no-licence": (
-        "The model card states no licence: treated as not allowing commercial use.",
-        "La fiche du modèle n'indique aucune licence : considérée comme interdisant l'usage commercial.",
-    ),
-    "unknown-licence": (
-        "Licence '{licence}' is not one llm-advisor knows to allow commercial use: treated as not allowing it; "
-        "check its terms.",
-        "La licence « {licence} » n'est pas connue de llm-advisor comme autorisant l'usage commercial : "
-        "considérée comme l'interdisant ; vérifiez ses conditions.",
-    ),
-    "non-commercial": (
-        "Licence '{licence}' does not allow commercial use.",
-        "La licence « {licence} » n'autorise pas l'usage commercial.",
-    ),
-    "no-context": (
-        "config.json states no maximum context: {tokens} tokens assumed.",
-        "config.json n'indique pas de contexte maximal : {tokens} jetons supposés.",
-    ),
-    "t5-context": (
-        "Relative position buckets, no hard context limit: 512 tokens assumed, the length it was trained on.",
-        "Positions relatives, sans limite stricte de contexte : 512 jetons supposés, la longueur d'entraînement.",
-    ),
 }
 
 
@@ -259,8 +194,8 @@ class ModelFacts:
 
 
 def is_hub_id(text: str) -> bool:
-    """``owner/name`` as the Hub spells repo ids (no ``--`` or ``..``, at most 96 characters)."""
-    return bool(_HUB_ID.match(text)) and "--" not in text and ".." not in text and len(text) <= 96
+    """``owner/name`` as the Hub accepts repo ids (huggingface_hub's own validator)."""
+    return is_valid_repo_id(text)
 
 
 def read_model(ref: str, *, revision: str | None = None, refresh: bool = False) -> ModelFacts:
@@ -297,12 +232,11 @@ def read_directory(directory: str | Path) -> ModelFacts:
     if not tensors:
         pickles = sorted(p.name for p in path.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".ckpt"))
         weights_note = f"only {', '.join(pickles)}" if pickles else "no weight files in the folder"
-    stamp = _dt.date.fromtimestamp((path / "config.json").stat().st_mtime).isoformat()
     return ModelFacts(
         source="dir",
         ref=str(path),
         config=checkpoint.config,
-        created=stamp,
+        created=None,  # a folder does not say when its model was released
         card="readme" if card else "none",
         sentence_transformers=(path / "modules.json").is_file() or (path / "sentence_bert_config.json").is_file(),
         **_tensor_facts(checkpoint.config, tensors),
@@ -313,20 +247,25 @@ def read_directory(directory: str | Path) -> ModelFacts:
 
 def _front_matter(readme: Path) -> dict[str, Any]:
     """The YAML block between the first two ``---`` lines of a model card (empty when absent or bad)."""
+    from advisor.datafiles import parse_yaml
+
     try:
-        text = readme.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with open(readme, "rb") as handle:  # the front matter is at the top: a long card is not read whole
+            text = handle.read(MAX_FRONT_MATTER_BYTES).decode("utf-8", errors="replace")
+    except OSError:
         return {}
     match = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.S)
     if not match:
         return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+    try:  # bounded like every YAML llm-advisor reads: an alias bomb in a card is refused, not expanded
+        data = parse_yaml(match.group(1), str(readme), max_bytes=MAX_FRONT_MATTER_BYTES)
+    except InputError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+"""How much of a model card is read for its YAML front matter (real ones are a few kilobytes)."""
 
 
 def _card_facts(card: Mapping[str, Any]) -> dict[str, Any]:
@@ -392,16 +331,18 @@ def read_hub(repo_id: str, *, revision: str | None = None, refresh: bool = False
     a degraded offline read must not replace good facts.
     """
     cached = _cache_read(repo_id, revision)
-    if cached is not None and (not refresh or _offline()):
+    if isinstance(cached, ModelFacts) and (not refresh or _offline()):
         return cached
     try:
         facts = _read_hub_now(repo_id, revision)
-    except HubError:
+    except HubError as exc:
+        _name_bad_cache(exc, cached)
         raise
     except Exception as exc:
         mapped = hub_error(exc, repo_id)
         if mapped is None:
             raise
+        _name_bad_cache(mapped, cached)
         raise mapped from None
     if facts.card != "offline":
         _cache_write(facts, revision)
@@ -487,23 +428,30 @@ def _cached_snapshot_tensors(snapshot: Path) -> tuple[list[tuple[str, tuple[int,
 
 
 def _read_json(path: Path, repo_id: str) -> dict[str, Any]:
+    from advisor.datafiles import read_bounded
+    from advisor.memory.checkpoint import MAX_CONFIG_BYTES
+    from advisor.memory.plausibility import check_config
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HubReadError("not-a-model", f"{repo_id}: config.json is not valid JSON ({exc})") from None
+        data = json.loads(read_bounded(path, MAX_CONFIG_BYTES, what="config.json"))
+    except InputError as exc:
+        raise HubReadError("not-a-model", f"{repo_id}: config.json: {exc.message}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HubReadError("not-a-model", f"{repo_id}: config.json is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise HubReadError("not-a-model", f"{repo_id}: config.json does not hold a JSON object")
+    check_config(data, f"{repo_id}/config.json")  # InputError (exit 3) naming the field: before any cache write
     return data
 
 
 def hub_error(exc: BaseException, repo_id: str) -> HubReadError | None:
     """One clear, token-free ``HubError`` for a huggingface_hub failure, or None if it is not one.
 
-    The mapping is the smoke test's (:func:`advisor.smoke.child.classify_hub_error`), so
+    The mapping is the smoke test's (:func:`advisor.sources.hub_errors.classify_hub_error`), so
     ``advisor catalog add``, ``advisor estimate`` and ``advisor smoke`` word the same failure the same
     way; a 429 gets its own code here, and a network failure that is not a Hub answer is named too.
     """
-    from advisor.smoke.child import classify_hub_error, scrub_secrets
+    from advisor.sources.hub_errors import classify_hub_error, scrub_secrets
 
     failure = classify_hub_error(exc, repo_id)
     if failure is not None:
@@ -543,16 +491,63 @@ def _cache_file(repo_id: str, revision: str | None) -> Path:
     return cache_dir() / "hub" / f"{name}.json"
 
 
-def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | None:
+MAX_CACHE_BYTES = 8 * 1024 * 1024
+"""Largest Hub-metadata cache file read (a few kilobytes per repo; config.json dominates)."""
+
+
+@dataclass(frozen=True)
+class InvalidCache:
+    """A cache file that was there but did not check out: treated as a miss, named if the Hub fails too."""
+
+    path: Path
+    why: str
+
+
+def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | InvalidCache | None:
+    """The cached facts, None when there are none, ``InvalidCache`` when the file does not check out.
+
+    Checked on every read: the schema version, every field's type (pydantic, strict), the repo it
+    is for, and the config's plausibility, so an edited or corrupt entry is never trusted (it is
+    read again from the Hub, and rewritten).
+    """
     path = _cache_file(repo_id, revision)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CACHE_BYTES + 1)
+    except OSError:
+        return None  # absent or unreadable: a cache is simply read again
+    try:
+        if len(raw) > MAX_CACHE_BYTES:
+            raise ValueError(f"larger than {MAX_CACHE_BYTES:,} bytes")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.pop("cache_schema", None) != CACHE_SCHEMA:
-            return None
+            return None  # an older layout: read again, quietly
         data.pop("read_at", None)
-        return ModelFacts(**data)
-    except (OSError, ValueError, TypeError):  # absent, or unreadable: a cache is simply read again
-        return None
+        facts = _facts_adapter().validate_json(json.dumps(data), strict=True)
+        if facts.source != "hub" or facts.ref.lower() != repo_id.lower():
+            raise ValueError(f"it holds the facts of {facts.ref!r}")
+        from advisor.memory.plausibility import check_config
+
+        check_config(facts.config, f"{path}: config")
+    except (ValueError, TypeError, InputError) as exc:  # pydantic's ValidationError is a ValueError
+        return InvalidCache(path, str(exc).splitlines()[0][:200])
+    return facts
+
+
+@lru_cache(maxsize=1)
+def _facts_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(ModelFacts)
+
+
+def _name_bad_cache(error: HubError, cached: ModelFacts | InvalidCache | None) -> None:
+    """When the Hub fails after a bad cache entry was set aside, say so: the entry was the fallback."""
+    if isinstance(cached, InvalidCache):
+        note = f"the cached facts in {cached.path} were invalid ({cached.why}) and were ignored"
+        error.hint = f"{error.hint}; {note}" if error.hint else note
 
 
 def _cache_write(facts: ModelFacts, revision: str | None) -> None:
@@ -582,7 +577,7 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
 
     from advisor.datafiles import errors_from_validation
     from advisor.errors import InputErrors
-    from advisor.i18n import LocalizedText
+    from advisor.i18n import join_localized, message
 
     notes: list[tuple[str, dict[str, Any]]] = []
     model_id = entry_id or default_id(facts)
@@ -599,13 +594,11 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
     languages = _languages(facts, notes)
     licence = _licence(facts, notes)
     context = _context(facts.config, notes)
-    quality = (QUALITY_TIER, QUALITY_SOURCE)
-    if previous is not None and previous.quality_source != QUALITY_SOURCE:
-        quality = (previous.quality_tier, previous.quality_source)
-    text = LocalizedText(
-        en=" ".join(NOTES[key][0].format(**values) for key, values in notes),
-        fr=" ".join(NOTES[key][1].format(**values) for key, values in notes),
-    )
+    # Not rated until someone curates it; what a curator set by hand survives a refresh.
+    quality: dict[str, Any] = {}
+    if previous is not None:
+        quality = {key: getattr(previous, key) for key in QUALITY_KEYS}
+    text = join_localized([message(f"hub_note.{key}", **values) for key, values in notes], sep=" ")
     raw = {
         "id": model_id,
         "name": name,
@@ -624,9 +617,8 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
         "no language list on the model card",
         "licence": licence,
         "quantized_formats": quantized_formats(facts.config),
-        "quality_tier": quality[0],
-        "quality_source": quality[1],
-        "release_date": facts.created or _dt.date.today().isoformat(),
+        **quality,
+        "release_date": facts.created,
         "tasks": _tasks(facts, kind, instruct, languages, name),
         "notes": text,
     }
