@@ -25,7 +25,7 @@ from advisor.results import (
     Technique,
     Versions,
 )
-from advisor.rules.engine import Evaluation
+from advisor.rules.engine import Evaluation, moot_by
 from advisor.rules.facts import build_facts
 from advisor.rules.loader import KnowledgeBase, load_knowledge_base
 from advisor.rules.schema import APPROACHES, Approach, Rule
@@ -36,7 +36,15 @@ if TYPE_CHECKING:
 # Alternatives within this many points of the winner are still called defensible.
 DEFENSIBLE_MARGIN = 2
 # Derived facts point back to the question whose answer they come from.
-_FACT_TO_KEY = {"corpus_tokens": "corpus_size_pages", "rare_language": "languages"}
+_FACT_TO_KEY = {
+    "corpus_tokens": "corpus_size_pages",
+    "rare_language": "languages",
+    "on_device": "deployment_target",
+    "tried_no_llm": "already_tried",
+    "tried_prompting": "already_tried",
+    "tried_rag": "already_tried",
+    "tried_fine_tuning": "already_tried",
+}
 # The reason given when the base scores (not a rule) decided: "start with prompting".
 BASE_SCORES_ID = "BASE-SCORES"
 _KIND_WEIGHT = {"gate": 100, "veto": 50, "score": 0, "advice": 1}
@@ -65,7 +73,10 @@ def recommend(
     evaluation = kb.evaluate(facts)
     from advisor.selection.models import select_for_approach
 
-    selection = select_for_approach(parsed, profile, evaluation.approach)
+    techniques = frozenset(
+        str(kb.rule(t.id).then.technique) for t in evaluation.trace if t.kind == "advice" and t.applied
+    )
+    selection = select_for_approach(parsed, profile, evaluation.approach, techniques=techniques)
     rec = assemble(parsed, profile, kb, evaluation, selection)
     if smoke_test and rec.model is not None:
         rec = rec.model_copy(update={"smoke": _smoke_test(rec, smoke_progress)})
@@ -226,6 +237,8 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
         rule = rules[entry.id]
         if rule.kind == "advice" and ev.approach not in rule.then.applies_to:
             continue  # advice for a plan that was not chosen changes nothing
+        if not _could_matter(rule, ev):
+            continue  # it could only push towards approaches already vetoed
         for fact in entry.missing:
             key = _FACT_TO_KEY.get(fact, fact)
             if key not in QUESTION_KEYS:
@@ -235,6 +248,7 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
                 slot["rules"].append(rule.id)
                 slot["could"].append(_could(rule, kb))
                 slot["weight"] += _weight(rule)
+    _add_gate_undoers(ev, rules, by_key)
     out = [
         FollowUpQuestion(
             key=key,
@@ -247,6 +261,49 @@ def _follow_ups(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
     ]
     out.sort(key=lambda q: (-q.weight, q.key))
     return out
+
+
+def _add_gate_undoers(ev: Evaluation, rules: dict[str, Rule], by_key: dict[str, dict[str, Any]]) -> None:
+    """Questions whose answer could lift the gate that settled the approach.
+
+    A gate fires on known answers, except where it tests that a question is still unanswered
+    (``is_unset``, as in "unless a script was tried and fell short"): answering that question may
+    lift the gate, so it is worth asking, with the gate's weight.
+    """
+    if ev.decided_by == "scores":
+        return
+    entry = next(t for t in ev.trace if t.id == ev.decided_by)
+    gate = rules[entry.id]
+    for test in entry.tests:
+        if test.op != "is_unset" or test.actual is not None:
+            continue
+        key = _FACT_TO_KEY.get(test.fact, test.fact)
+        if key not in QUESTION_KEYS:
+            continue
+        slot = by_key.setdefault(key, {"rules": [], "could": [], "weight": 0})
+        if gate.id not in slot["rules"]:
+            slot["rules"].append(gate.id)
+            slot["could"].append(message("followup.undo_gate", rule=gate.id, approach=approach_name(ev.approach)))
+            slot["weight"] += _KIND_WEIGHT["gate"]
+
+
+def _could_matter(rule: Rule, ev: Evaluation) -> bool:
+    """Whether answering the facts a rule lacks could change anything given the vetoes that fired.
+
+    Once a gate has settled the approach, vetoes and scores count for nothing; a score rule whose
+    favoured approaches are all vetoed would be moot if it fired; a veto whose approaches are all
+    excluded already removes nothing more. Asking for either wastes the team's
+    time, and the question would print a reason that contradicts a veto.
+    """
+    if ev.decided_by != "scores" and rule.kind in ("veto", "score"):
+        return False  # a gate settled the approach before any veto or score could count
+    if rule.kind == "gate" and rule.then.decide == ev.approach:
+        return False  # it would settle on the approach already chosen
+    if rule.kind == "score":
+        return not moot_by(rule, ev.excluded)
+    if rule.kind == "veto":
+        return any(a not in ev.excluded for a in rule.then.exclude)
+    return True
 
 
 def _weight(rule: Rule) -> int:
@@ -288,10 +345,32 @@ def _techniques(ev: Evaluation, rules: dict[str, Rule], kb: KnowledgeBase) -> li
 def _smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None] | None) -> SmokeResult:
     """Load the chosen model the way the plan says, and keep the measured result next to the estimate.
 
-    A GGUF (llama.cpp) or pre-quantized plan is passed as is: the smoke test says plainly that it
-    loads through transformers and which format to try instead.
+    The smoke test loads through transformers. A plan in a format transformers loads (bf16, fp16,
+    fp32, bitsandbytes) is tested as is. A pre-quantized plan (AWQ, GPTQ, FP8, MXFP4) is tested on
+    the published checkpoint the catalog names for that format. A plan served by llama.cpp (GGUF)
+    or quantized by vLLM at load time has no checkpoint transformers can load in that format: the
+    model itself is tested in bf16, stepping down on out-of-memory, which checks that it loads and
+    generates here, and a note says the served format was not what was measured.
     """
     from advisor.smoke.runner import smoke_test
 
     assert rec.model is not None
-    return smoke_test(rec.model.id, quantization=rec.quantization, estimate=rec.memory, progress=progress)
+    quant = rec.quantization or "bf16"
+    if quant in ("bf16", "fp16", "fp32", "int8", "nf4", "nf4-dq"):
+        return smoke_test(rec.model.id, quantization=quant, estimate=rec.memory, progress=progress)
+    from advisor.catalog import load_catalog
+
+    entry = load_catalog().find(rec.model.id)
+    repo = (entry.quantized_repos.get(quant) if entry is not None else None) or (
+        rec.model.id if entry is not None and entry.release_format == quant else None
+    )
+    if repo is not None:
+        result = smoke_test(repo, quantization=None, progress=progress)
+        note = f"the {quant} plan was smoke-tested on its published checkpoint {repo}"
+    else:
+        result = smoke_test(rec.model.id, quantization="bf16", fallback=True, progress=progress)
+        note = (
+            f"the plan serves {quant} ({rec.model.chosen.engine}); the smoke test loads through transformers, "
+            "so it checked the model in bf16 (stepping down on out-of-memory), not the served format"
+        )
+    return result.model_copy(update={"notes": [*result.notes, note]})

@@ -215,7 +215,7 @@ def _check_alias_expansion(text: str, source: str) -> None:
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
             elif isinstance(event, yaml.AliasEvent):
-                size = sizes.get(event.anchor, 1)
+                size = sizes.get(event.anchor, 1) if event.anchor is not None else 1
                 total += size
             else:
                 continue

@@ -164,6 +164,15 @@ class Quantization(BaseModel):
     needs_gpu: bool
     min_compute_capability: float | None = None
     quality_rank: int = Field(ge=1)
+    quality_loss_pct: float = Field(ge=0, le=100)
+    """Measured quality loss against the 16-bit model, % of its quality score (see the YAML header)."""
+    quality_loss_source: str
+    native_when_published: bool = False
+    """A model published in this format was released in it (gpt-oss MXFP4): no loss for it."""
+    gpu_feature: Literal["bf16", "fp8", "fp4"] | None = None
+    """GPU capability the format needs (GpuSpec.bf16 / fp8 / fp4)."""
+    vendors: tuple[Literal["nvidia", "amd", "apple"], ...] | None = None
+    """GPU makers whose kernels run it; None = any that runs its engine."""
     in_ladder: bool = True
     train_modes: tuple[TrainMode, ...] = ()
     """Training modes where it can be the stored base: full/lora (16-bit and up), qlora (frozen quantized)."""

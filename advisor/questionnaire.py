@@ -55,6 +55,9 @@ Latency = Literal["realtime_lt_1s", "interactive_lt_5s", "relaxed", "batch"]
 Skills = Literal["none", "basic", "intermediate", "advanced"]
 LowMediumHigh = Literal["low", "medium", "high"]
 EndUsers = Literal["internal_technical", "internal_non_technical", "external_public", "developers"]
+TriedApproach = Literal["no-llm", "prompting", "rag", "fine-tuning"]
+TriedOutcome = Literal["insufficient", "good_enough"]
+DeploymentTarget = Literal["server", "workstation", "laptop", "mobile_edge"]
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _LICENCE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
@@ -100,6 +103,23 @@ class Answers(BaseModel):
     allowed_licences: tuple[str, ...] | None = Field(
         None, max_length=MAX_LIST_ITEMS, description="Licence ids the organisation accepts."
     )
+    already_tried: dict[TriedApproach, TriedOutcome] | None = Field(
+        None,
+        description="What the team already tried and how it went: approach (no-llm, prompting, rag, fine-tuning)"
+        " -> insufficient or good_enough. An approach left out was not tried.",
+    )
+    deployment_target: DeploymentTarget | None = Field(None, description="Where the model runs.")
+    confusable_documents: bool | None = Field(
+        None, description="Many documents look alike (versions, near-identical pages), so retrieval often errs."
+    )
+    model_independence: bool | None = Field(
+        None, description="The application must stay free to switch model or provider."
+    )
+    unlabelled_text_pages: int | None = Field(
+        None, ge=0, description="Raw domain text without labels, in pages (for continued pre-training)."
+    )
+    peak_concurrent_requests: int | None = Field(None, ge=1, description="Requests in flight at the busiest moment.")
+    output_tokens: int | None = Field(None, ge=1, description="Typical length of one answer, in tokens.")
 
     @field_validator("languages")
     @classmethod
@@ -112,6 +132,16 @@ class Answers(BaseModel):
             if not _LANGUAGE_CODE.match(code) or (len(code) == 2 and code not in known):
                 raise ValueError(f"{excerpt(code)} is not an ISO 639 language code (e.g. 'fr', 'en', 'de')")
         return codes
+
+    @field_validator("already_tried", mode="before")
+    @classmethod
+    def _tried_is_mapping(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(
+                f"expected each approach tried with its outcome, e.g. {{prompting: insufficient, rag: good_enough}},"
+                f" got {excerpt(value)}"
+            )
+        return value
 
     @field_validator("allowed_licences")
     @classmethod
@@ -140,6 +170,15 @@ def choices_of(key: str) -> tuple[Any, ...]:
         if values and all(isinstance(v, str) for v in values):
             return values
     return ()
+
+
+def mapping_of(key: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """For a mapping key (``already_tried``): its allowed keys and allowed values; None otherwise."""
+    for member in get_args(Answers.model_fields[key].annotation):
+        if getattr(member, "__origin__", None) is dict:
+            keys, values = get_args(member)
+            return get_args(keys), get_args(values)
+    return None
 
 
 # --- loading answers ------------------------------------------------------------------------------
@@ -209,10 +248,13 @@ class Question(BaseModel):
 
     key: str
     group: Literal["use_case", "knowledge", "constraints", "team"]
-    widget: Literal["select", "multi", "integer", "boolean"]
+    widget: Literal["select", "multi", "integer", "boolean", "mapping"]
     label: LocalizedText
     help: LocalizedText
     choices: dict[str, LocalizedText] = Field(default_factory=dict, description="Label of each allowed value.")
+    items: dict[str, LocalizedText] = Field(
+        default_factory=dict, description="mapping: label of each allowed key (one choice is asked per key)."
+    )
     minimum: int | None = None
     maximum: int | None = None
     example: Any = None
@@ -253,6 +295,22 @@ def load_questions() -> QuestionBook:
     for question in book.questions:
         if question.key not in QUESTION_KEYS:
             problems.append(InputError("not a questionnaire key", file=file, entry=question.key, field="key"))
+            continue
+        mapping = mapping_of(question.key)
+        if mapping is not None:
+            for field, labels, allowed in (
+                ("items", question.items, mapping[0]),
+                ("choices", question.choices, mapping[1]),
+            ):
+                if question.widget != "mapping" or set(labels) != set(allowed):
+                    problems.append(
+                        InputError(
+                            f"a mapping question needs widget 'mapping' and {field} {sorted(allowed)}",
+                            file=file,
+                            entry=question.key,
+                            field=field,
+                        )
+                    )
             continue
         expected = set(choices_of(question.key))
         if question.widget == "select" and set(question.choices) != expected:

@@ -26,6 +26,7 @@ _WORDS = {
         "multi": "a list",
         "integer": "a whole number",
         "boolean": "true or false",
+        "mapping": "a mapping from any of {keys} to one of: {values}",
         "at_least": "at least {n}",
         "at_most": "at most {n}",
         "example": "e.g.",
@@ -42,6 +43,7 @@ _WORDS = {
         "multi": "une liste",
         "integer": "un nombre entier",
         "boolean": "true ou false",
+        "mapping": "une table qui associe à {keys} une valeur parmi\u202f: {values}",
         "at_least": "au moins {n}",
         "at_most": "au plus {n}",
         "example": "p. ex.",
@@ -70,6 +72,8 @@ def value_kind(question: Question, lang: Lang) -> str:
     if question.widget == "select":
         colon = "\u202f: " if lang == "fr" else ": "  # French: a narrow no-break space before the colon
         return f"{words['select']}{colon}" + ", ".join(question.choices)
+    if question.widget == "mapping":  # already_tried: approach -> outcome
+        return words["mapping"].format(keys=", ".join(question.items), values=", ".join(question.choices))
     parts = [words[question.widget]]
     if question.key == "languages":
         parts[0] += f" ({words['languages_hint']})"
@@ -97,7 +101,7 @@ def questions_text(lang: Lang) -> str:
         for question in questions:
             lines.append(f"{question.key}: {question.label.get(lang)}")
             lines.append(f"    {value_kind(question, lang)}")
-            for value, label in question.choices.items():
+            for value, label in {**question.items, **question.choices}.items():
                 lines.append(f"      {value:<26} {label.get(lang)}")
             lines.append(f"    {question.help.get(lang)}")
             lines.append("")
@@ -119,7 +123,7 @@ def answers_template(lang: Lang, file_name: str = "answers.yaml") -> str:
             lines.append(f"# {question.label.get(lang)}")
             lines.append(f"# {question.help.get(lang)}")
             lines.append(f"# {value_kind(question, lang)}")
-            for value, label in question.choices.items():
+            for value, label in {**question.items, **question.choices}.items():
                 lines.append(f"#   {value}: {label.get(lang)}")
             lines.append(f"{question.key}:")
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.hardware.profile import GpuInfo, HardwareProfile
+from advisor.hosted_api import HostedRoute
 from advisor.i18n import Lang, LocalizedText
 from advisor.memory.estimate import MemoryEstimate
 from advisor.questionnaire import Answers
@@ -24,6 +25,7 @@ __all__ = [
     "FollowUpQuestion",
     "GpuInfo",
     "HardwareProfile",
+    "Demand",
     "MemoryEstimate",
     "ModelChoice",
     "ModelOption",
@@ -43,6 +45,19 @@ __all__ = [
 
 Runtime = Literal["transformers", "vllm", "llama.cpp"]
 FitLevel = Literal["comfortable", "tight", "does-not-fit"]
+Distribution = Literal["single", "ddp", "fsdp", "zero3"]
+
+
+class Demand(BaseModel):
+    """What the use case asks of the serving plan at its busiest (advisor.throughput.demand_from)."""
+
+    concurrency: int = Field(description="Requests in flight at peak (Little's law, or peak_concurrent_requests).")
+    aggregate_tokens_per_second: float = Field(description="Output tokens per second over all requests at peak.")
+    per_request_tokens_per_second: float = Field(description="Decode speed one request needs (latency class).")
+    first_token_seconds: float = Field(description="Time to first token the latency class allows.")
+    prompt_tokens: int = Field(description="Prompt plus documents per request.")
+    output_tokens: int = Field(description="Expected answer length (output_tokens, or by output format).")
+    requests_per_day: int | None = Field(None, description="volume_per_day as answered.")
 
 
 class ModelOption(BaseModel):
@@ -69,8 +84,39 @@ class ModelOption(BaseModel):
     fit: FitLevel
     margin_bytes: int = Field(description="usable_bytes - estimated total; negative when it does not fit.")
     score: float = Field(description="Ranking score (quality, speed, fit, French); higher is better.")
-    tokens_per_second: float | None = Field(None, description="Rough decode speed from memory bandwidth.")
+    tokens_per_second: float | None = Field(None, description="Decode speed of one request at peak load.")
     why: LocalizedText = Field(description="Why it ranks where it does.")
+    engine: Literal["vllm", "llama.cpp", "transformers"] = Field(
+        "vllm", description="Serving engine the plan runs: vLLM on GPUs, llama.cpp/Ollama for GGUF, CPU and Apple."
+    )
+    gpu_name: str | None = Field(None, description="GPU the plan is sized and timed for (from advisor/data/gpus.yaml).")
+    tensor_parallel_size: int = Field(1, description="vLLM --tensor-parallel-size: GPUs one layer is split over.")
+    pipeline_parallel_size: int = Field(
+        1, description="vLLM --pipeline-parallel-size: nodes the layers are split over."
+    )
+    data_parallel_size: int = Field(1, description="vLLM --data-parallel-size: independent replicas.")
+    gpus_used: int = Field(0, description="GPUs the plan occupies: tensor x pipeline x data parallel sizes.")
+    gpu_memory_utilization: float | None = Field(
+        None, description="vLLM --gpu-memory-utilization the plan assumes (share of each GPU's total memory)."
+    )
+    max_num_seqs: int | None = Field(None, description="Requests one replica's KV cache holds at the planned context.")
+    launch_args: list[str] = Field(
+        default_factory=list,
+        description="Engine arguments, e.g. ['--tensor-parallel-size', '2', '--quantization', 'fp8'].",
+    )
+    quality: float | None = Field(
+        None, description="0-100 quality for the task and languages, before the format's loss."
+    )
+    quality_loss_pct: float = Field(
+        0.0, description="Share of quality the format costs (advisor/data/quantizations.yaml)."
+    )
+    aggregate_tokens_per_second: float | None = Field(None, description="Output tokens/s over all replicas at peak.")
+    single_request_tokens_per_second: float | None = Field(None, description="Decode speed of a lone request.")
+    first_token_seconds: float | None = Field(None, description="Prefill time of one prompt.")
+    meets_demand: bool | None = Field(
+        None, description="Whether concurrency, speed per request and first-token time meet the use case's need."
+    )
+    extra_bytes: int = Field(0, description="Memory of other models placed on the same device (embedding model).")
 
 
 class TrainingPlan(BaseModel):
@@ -87,6 +133,11 @@ class TrainingPlan(BaseModel):
     fit: FitLevel
     margin_bytes: int
     why: LocalizedText
+    distribution: Distribution = Field("single", description="single GPU, DDP, FSDP (FULL_SHARD) or DeepSpeed ZeRO-3.")
+    launcher: str | None = Field(
+        None, description="Command that starts the run, e.g. 'accelerate launch --num_processes 8'."
+    )
+    serve_adapter: bool = Field(True, description="Serve the LoRA adapter (vLLM --enable-lora) rather than the base.")
 
 
 class ModelChoice(BaseModel):
@@ -101,6 +152,12 @@ class ModelChoice(BaseModel):
         default_factory=list, description="What the selection had to give up, said plainly."
     )
     candidates_considered: int = 0
+    demand: Demand | None = Field(None, description="What the use case asks of the serving plan.")
+    embedding_device: Literal["gpu", "cpu"] | None = Field(None, description="Where the embedding model runs.")
+    vector_index_bytes: int | None = Field(None, description="RAM of the vector index for the corpus (RAG/RAFT).")
+    hosted: HostedRoute | None = Field(
+        None, description="Hosted-API route when the data may go to a public API; first when it serves the team better."
+    )
 
 
 # ---------------------------------------------------------------------------------------------

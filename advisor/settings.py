@@ -37,6 +37,12 @@ ENV_GPUS = "ADVISOR_GPUS"
 ENV_RAM_GB = "ADVISOR_RAM_GB"
 """System memory in GB, as --ram."""
 
+ENV_GPU = "ADVISOR_GPU"
+"""GPU model looked up in advisor/data/gpus.yaml, as --gpu (memory, bandwidth and formats from its specs)."""
+
+ENV_NODES = "ADVISOR_NODES"
+"""Machines the GPUs are spread over, as --nodes."""
+
 VARIABLES: tuple[str, ...] = (
     ENV_LANG,
     ENV_DEBUG,
@@ -47,6 +53,8 @@ VARIABLES: tuple[str, ...] = (
     ENV_VRAM_GB,
     ENV_GPUS,
     ENV_RAM_GB,
+    ENV_GPU,
+    ENV_NODES,
 )
 
 

@@ -63,7 +63,8 @@ def wedged(timeout_s: float) -> tuple[float, str]:
     """Seconds detection takes when nvmlInit never returns, and the status it reports."""
     import pynvml
 
-    from advisor import hardware, hardware_nvidia
+    from advisor.hardware import nvidia as hardware_nvidia
+    from advisor.hardware import profile as hardware
 
     release = threading.Event()
     original = pynvml.nvmlInit, hardware_nvidia.nvml_library_loadable

@@ -79,10 +79,10 @@ def import_cost() -> tuple[float, list[str]]:
 
 def selection_rows(runs: int) -> list[tuple[str, str, str, str]]:
     """Selection over the whole catalog (every generative model, its quantization ladder, the fit)."""
-    from advisor import selection
     from advisor.catalog import load_catalog
     from advisor.hardware.profile import profile_from_override
     from advisor.questionnaire import load_answers
+    from advisor.selection import models as selection
 
     entries = load_catalog().entries
     answers = load_answers(EXAMPLE)

@@ -51,6 +51,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
         "ADVISOR_VRAM_GB",
         "ADVISOR_GPUS",
         "ADVISOR_RAM_GB",
+        "ADVISOR_GPU",
+        "ADVISOR_NODES",
         "ADVISOR_DEBUG",
         "LANGUAGE",
         "LC_ALL",

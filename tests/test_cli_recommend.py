@@ -84,7 +84,7 @@ def test_rules_lint_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     fired = {t["id"] for t in trace if t["outcome"] == "fired"}
     assert "SCORE-RAG-CITATIONS" in fired
     gate = next(t for t in trace if t["id"] == "GATE-NO-NLU")
-    assert gate["outcome"] == "not_fired" and gate["facts"] == {"needs_language_understanding": "high"}
+    assert gate["outcome"] == "not_fired" and gate["facts"]["needs_language_understanding"] == "high"
 
 
 def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,13 +6,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import advisor
-from advisor.questionnaire import QUESTION_KEYS, Answers, choices_of, language_codes
+from advisor.questionnaire import QUESTION_KEYS, Answers, choices_of, language_codes, mapping_of
 from tests.conftest import HARDWARE
 
 APPROACHES = {"no-llm", "prompting", "rag", "fine-tuning", "raft"}
 
 
 def _value_strategy(key: str) -> st.SearchStrategy:
+    mapping = mapping_of(key)
+    if mapping is not None:
+        return st.dictionaries(st.sampled_from(mapping[0]), st.sampled_from(mapping[1]), max_size=len(mapping[0]))
     choices = choices_of(key)
     if choices:
         return st.sampled_from(choices)

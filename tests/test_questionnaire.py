@@ -15,6 +15,7 @@ from advisor.questionnaire import (
     dump_answers,
     load_answers,
     load_questions,
+    mapping_of,
 )
 
 DESIGN_KEYS = [
@@ -42,11 +43,23 @@ DESIGN_KEYS = [
     "context_tokens",
     "commercial_use_required",
     "allowed_licences",
+    "already_tried",
+    "deployment_target",
+    "confusable_documents",
+    "model_independence",
+    "unlabelled_text_pages",
+    "peak_concurrent_requests",
+    "output_tokens",
 ]
 
 
 def test_keys_are_exactly_the_contract() -> None:
     assert sorted(QUESTION_KEYS) == sorted(DESIGN_KEYS)
+    assert choices_of("deployment_target") == ("server", "workstation", "laptop", "mobile_edge")
+    assert mapping_of("already_tried") == (
+        ("no-llm", "prompting", "rag", "fine-tuning"),
+        ("insufficient", "good_enough"),
+    )
     assert choices_of("labelled_examples_type") == (
         "none",
         "class_labels",

@@ -221,7 +221,7 @@ rules:
   - id: GATE-SHADOWED
     kind: gate
     text: {en: x, fr: y}
-    when: {all: [{fact: needs_language_understanding, op: eq, value: none}, {fact: budget, op: eq, value: low}]}
+    when: {all: [{fact: tried_no_llm, op: eq, value: good_enough}, {fact: budget, op: eq, value: low}]}
     then: {decide: no-llm}
     sources: [seed000_5A]
   - id: GATE-CONFLICT

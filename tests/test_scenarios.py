@@ -39,6 +39,14 @@ def test_scenario(scenario: dict[str, Any]) -> None:
         ("legal-drafting-no-ml-team", "legal-drafting-ml-team"),
         ("manual-qa-static", "manual-qa-weekly"),
         ("ft-on-prem-tiny-gpu", "ft-on-prem-8gb-gpu"),
+        # knowledge base 2026.12: what was tried, where the model runs, what retrieval faces
+        ("bank-assistant-nothing-tried", "bank-assistant-prompting-and-rag-tried"),
+        ("invoice-extraction-nothing-tried", "invoice-extraction-prompting-tried"),
+        ("complaint-triage-nothing-tried", "complaint-triage-classic-model-serves"),
+        ("note-assistant-on-server", "note-assistant-on-device"),
+        ("api-docs-distinct-pages", "api-docs-near-identical-pages"),
+        ("label-extraction-at-scale", "label-extraction-at-scale-model-independent"),
+        ("breton-drafting-without-raw-text", "breton-drafting-with-raw-text"),
     ],
 )
 def test_flip_pairs_differ_in_one_answer_and_flip(first: str, second: str) -> None:

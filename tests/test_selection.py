@@ -103,10 +103,15 @@ def test_fine_tuning_gets_a_training_plan_that_fits() -> None:
     assert plan.lora_rank and plan.sequence_length >= 512
 
 
-def test_fine_tuning_prefers_smaller_bases_than_inference_alone() -> None:
-    tuned = rec_for(FINE_TUNE, HARDWARE["gpu80x2"]).model.chosen
-    prompted = rec_for({**FINE_TUNE, "team_ml_skills": "none"}, HARDWARE["gpu80x2"]).model.chosen
-    assert tuned.total_params < prompted.total_params
+def test_fine_tuning_trains_the_strongest_base_that_fits_at_full_length_over_every_gpu() -> None:
+    rec = rec_for(FINE_TUNE, HARDWARE["gpu80x2"])
+    plan, chosen = rec.model.training, rec.model.chosen
+    assert plan is not None and plan.num_gpus == 2 and plan.distribution in ("fsdp", "zero3")
+    assert plan.launcher == "accelerate launch --num_processes 2" and plan.serve_adapter == (plan.method != "full")
+    # No size penalty: on 2 x 80 GB the base is a 70B-class model, not a 4-14B one.
+    assert chosen.total_params > 60e9
+    small = rec_for(FINE_TUNE, HARDWARE["gpu24"])
+    assert small.model.chosen.total_params < chosen.total_params
 
 
 def test_full_fine_tuning_needs_many_examples_and_an_advanced_team() -> None:

@@ -343,29 +343,31 @@ def test_the_estimator_is_asked_for_what_actually_ran(monkeypatch) -> None:
     assert result.measured_over_estimated == pytest.approx(1.25)
 
 
-def test_an_estimator_with_the_basic_signature_gets_prompt_plus_new_tokens(monkeypatch) -> None:
-    calls: list[dict[str, Any]] = []
+def test_an_architecture_the_estimator_refuses_means_no_ratio_and_a_note(monkeypatch) -> None:
+    import advisor.memory
+    from advisor.errors import InputError
 
-    def estimate_memory(
-        model: Any, quantization: str, context_tokens: int, batch_size: int, mode: str
-    ) -> int:
-        calls.append({"quantization": quantization, "context_tokens": context_tokens})
-        return 2000
+    def refuses(*args: Any, **kwargs: Any) -> None:
+        raise InputError("unknown model_type 'exotic'", field="model_type")
 
-    monkeypatch.setitem(sys.modules, "advisor.memory", types.SimpleNamespace(estimate_memory=estimate_memory))
-    report = ok_result(device="cpu", config={"a": 1}, prompt_tokens=20, peak_memory_bytes=3000)
-    fake_child(monkeypatch, f"print({MARKER!r} + {report!r})")
-    result = smoke.smoke_test("org/model", max_new_tokens=12)
-    assert calls == [{"quantization": "bf16", "context_tokens": 32}]
-    assert result.estimate_bytes == 2000 and "no breakdown" in result.comparison
-
-
-def test_no_estimator_means_no_ratio_and_a_note(monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "advisor.memory", None)  # import fails as if not written yet
+    monkeypatch.setattr(advisor.memory, "estimate_memory", refuses)
     fake_child(monkeypatch, f"print({MARKER!r} + {ok_result(peak_memory_bytes=10, config={'a': 1})!r})")
     result = smoke.smoke_test("org/model")
     assert result.ok and result.measured_over_estimated is None
-    assert any("no estimate" in note for note in result.notes)
+    assert any("no estimate" in note and "exotic" in note for note in result.notes)
+
+
+def test_a_bug_in_the_estimator_is_not_hidden(monkeypatch) -> None:
+    """Only the estimator's own refusals become a note; anything else is a bug and surfaces."""
+    import advisor.memory
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("hidden_size")
+
+    monkeypatch.setattr(advisor.memory, "estimate_memory", broken)
+    fake_child(monkeypatch, f"print({MARKER!r} + {ok_result(peak_memory_bytes=10, config={'a': 1})!r})")
+    with pytest.raises(KeyError):
+        smoke.smoke_test("org/model")
 
 
 # -------------------------------------------------------------------------------------------------

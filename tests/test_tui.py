@@ -456,9 +456,15 @@ def test_import_tui_package_does_not_load_textual() -> None:
 
 
 def test_every_question_gets_the_widget_of_its_type() -> None:
-    from advisor.tui.fields import ListField, make_field
+    from advisor.tui.fields import ListField, MappingField, make_field
 
-    expected = {"select": SelectField, "boolean": BooleanField, "integer": IntegerField, "multi": ListField}
+    expected = {
+        "select": SelectField,
+        "boolean": BooleanField,
+        "integer": IntegerField,
+        "multi": ListField,
+        "mapping": MappingField,
+    }
     for question in load_questions().questions:
         assert isinstance(make_field(question, "en"), expected[question.widget])
 

@@ -49,7 +49,7 @@ def _option(model_id: str, quantization: str, weights_gib: float, fit: str) -> M
     )
 
 
-def _fixed_selection(answers: Any, hardware: Any, approach: str) -> Selection:
+def _fixed_selection(answers: Any, hardware: Any, approach: str, *, techniques: Any = frozenset()) -> Selection:
     """Stands in for advisor.selection.models.select_for_approach: the same plan whatever the catalog holds."""
     if approach == "no-llm":
         return Selection(None, None, "fixed")

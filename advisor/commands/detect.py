@@ -7,7 +7,7 @@ with exit 3.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     default=None,
     help="Seconds each driver probe may take before it is given up (default 10).",
 )
-def detect(as_json: bool, timeout_s: float | None, **hardware: float | int | None) -> int:
+def detect(as_json: bool, timeout_s: float | None, **hardware: Any) -> int:
     """Detect GPUs and RAM, and show the memory a model may use on each.
 
     --vram/--gpus/--ram and the ADVISOR_HARDWARE, ADVISOR_VRAM_GB, ADVISOR_GPUS and ADVISOR_RAM_GB
@@ -79,11 +79,11 @@ def print_table(profile: HardwareProfile) -> None:
             rows[-1][0].append(gpu.index)
         else:
             rows.append(([gpu.index], cells))
-    for indexes, (name, *cells) in rows:
+    for indexes, (name, *columns) in rows:
         label = f"GPU {indexes[0]}: {name}" if len(indexes) == 1 else (
             f"GPU {indexes[0]}-{indexes[-1]}: {len(indexes)} × {name}"
         )
-        table.add_row(label, *cells)
+        table.add_row(label, *columns)
     ram_details = "not detected" if not profile.ram_bytes else ("given" if profile.available_ram_bytes is None else "")
     table.add_row(
         "RAM",

@@ -1,4 +1,4 @@
-"""``--vram``, ``--gpus`` and ``--ram``: plan for hardware the team does not have (yet).
+"""``--gpu``, ``--vram``, ``--gpus``, ``--nodes`` and ``--ram``: plan for hardware the team does not have (yet).
 
 Shared by every verb that sizes something (recommend, rules explain, detect), so the options mean
 the same thing everywhere.
@@ -17,7 +17,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def hardware_options(function: F) -> F:
-    """Add the three override options to a click command."""
+    """Add the hardware override options to a click command."""
+    function = click.option(
+        "--nodes",
+        "nodes",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Spread the GPUs over this many machines (--gpus counts them all); plans use pipeline parallelism.",
+    )(function)
     function = click.option(
         "--ram",
         "ram_gb",
@@ -39,11 +46,21 @@ def hardware_options(function: F) -> F:
         default=None,
         help="Plan for GPUs with this much memory each, in GiB (24 for an RTX 4090).",
     )(function)
+    function = click.option(
+        "--gpu",
+        "gpu_name",
+        default=None,
+        help='Plan for this GPU model, e.g. "RTX 4090", "A100 80GB", "H100" (memory and speed from its specs).',
+    )(function)
     return function
 
 
 def override_from_options(
-    vram_gb: float | None = None, gpu_count: int | None = None, ram_gb: float | None = None
+    vram_gb: float | None = None,
+    gpu_count: int | None = None,
+    ram_gb: float | None = None,
+    gpu_name: str | None = None,
+    nodes: int | None = None,
 ) -> dict[str, Any] | None:
     """The ``hardware=`` override dict for these option values, or None to detect."""
     from advisor.hardware.profile import override_contradiction
@@ -51,7 +68,6 @@ def override_from_options(
     problem = override_contradiction(vram_gb, gpu_count)
     if problem:
         raise click.UsageError(problem.replace("vram_gb", "--vram").replace("gpu_count", "--gpus"))
-    override = {
-        k: v for k, v in {"vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb}.items() if v is not None
-    }
+    values = {"gpu_name": gpu_name, "vram_gb": vram_gb, "gpu_count": gpu_count, "ram_gb": ram_gb, "nodes": nodes}
+    override = {k: v for k, v in values.items() if v is not None}
     return override or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -40,7 +40,7 @@ def recommend(
     report_path: Path | None,
     make_dirs: bool,
     smoke: bool,
-    **hardware: float | int | None,
+    **hardware: Any,
 ) -> int:
     """Recommend an approach, a model and a quantization for the answers in FILE (YAML)."""
     from advisor.advice import recommend as run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,7 +61,7 @@ def lint_command(directory: Path | None, as_json: bool) -> int:
 @hardware_options
 @click.option("--json", "as_json", is_flag=True, help="The trace as JSON on stdout.")
 @click.option("--all", "show_all", is_flag=True, help="Also list rules that did not fire.")
-def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardware: float | int | None) -> int:
+def explain_command(answers_file: Path, as_json: bool, show_all: bool, **hardware: Any) -> int:
     """Print the full trace: every rule, the facts it read, fired or not, and why."""
     from rich.table import Table
 

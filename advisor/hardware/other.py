@@ -349,7 +349,7 @@ def parse_rocm_smi_json(text: str) -> list[GpuInfo]:
         data = json.loads(text[start:]) if start >= 0 else {}
     except ValueError:
         return []
-    gpus = []
+    gpus: list[GpuInfo] = []
     cards = sorted((key for key in data if key.startswith("card")), key=lambda k: int("0" + k[4:].strip("_")))
     for card in cards:
         info = data[card]
@@ -379,7 +379,7 @@ def read_amd_sysfs(sysfs: Path = SYSFS_DRM) -> list[GpuInfo]:
         )
     except OSError:
         return []
-    gpus = []
+    gpus: list[GpuInfo] = []
     for card in cards:
         device = card / "device"
         try:

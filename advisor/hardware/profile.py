@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.datafiles import errors_from_validation, excerpt
 from advisor.errors import InputError, InputErrors
-from advisor.settings import ENV_GPUS, ENV_HARDWARE, ENV_RAM_GB, ENV_VRAM_GB
+from advisor.settings import ENV_GPU, ENV_GPUS, ENV_HARDWARE, ENV_NODES, ENV_RAM_GB, ENV_VRAM_GB
 from advisor.units import GIB
 
 MIB = 1024**2
@@ -165,6 +165,14 @@ class HardwareProfile(BaseModel):
     cuda_version: str | None = Field(None, description="Highest CUDA version the driver supports.")
     nvml_status: NvmlStatus | None = Field(None, description="What NVML said; None when it was not asked.")
     notes: list[str] = Field(default_factory=list, description="What was not detected, said plainly.")
+    nodes: int = Field(
+        1, ge=1, description="Machines the GPUs are spread over (equal shares); plans shard across them with PP."
+    )
+
+    @property
+    def gpus_per_node(self) -> int:
+        """Usable GPUs on one machine: what tensor parallelism may span (NVLink/PCIe, not the network)."""
+        return max(1, len(self.usable_gpus) // self.nodes)
 
     @property
     def usable_gpus(self) -> list[GpuInfo]:
@@ -272,6 +280,7 @@ def resolve_hardware(
         merged.update(data)
     gpus_fixed = (
         merged.get("gpus") is not None
+        or merged.get("gpu_name") is not None
         or merged.get("vram_gb") == 0
         or merged.get("gpu_count") == 0
         or (merged.get("vram_gb") is not None and merged.get("gpu_count") is not None)
@@ -327,6 +336,8 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
         (ENV_VRAM_GB, "vram_gb", float),
         (ENV_GPUS, "gpu_count", int),
         (ENV_RAM_GB, "ram_gb", float),
+        (ENV_GPU, "gpu_name", str),
+        (ENV_NODES, "nodes", int),
     ):
         value = env.get(variable, "").strip()
         if not value:
@@ -418,7 +429,9 @@ def call_with_timeout(function: Callable[[], T], timeout_s: float, name: str) ->
 class _GpuOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "GPU"
-    vram_gb: float = Field(gt=0, le=4096, description="Memory in GiB, as GPU makers count it (24 for a 4090).")
+    vram_gb: float | None = Field(
+        None, gt=0, le=4096, description="Memory in GiB as makers count it (24 for a 4090); else from the GPU table."
+    )
     bandwidth_gbps: float | None = Field(None, gt=0)
 
 
@@ -426,11 +439,15 @@ class HardwareOverride(BaseModel):
     """The ``hardware=`` dict of ``recommend()``: plan for hardware the team does not have yet.
 
     ``{"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}``, or the shorthand
-    ``{"vram_gb": 24, "gpu_count": 2}``; ``{"gpus": []}`` plans for a CPU-only machine.
+    ``{"vram_gb": 24, "gpu_count": 2}`` or ``{"gpu_name": "H100", "gpu_count": 16, "nodes": 2}``;
+    ``{"gpus": []}`` plans for a CPU-only machine. A GPU name found in ``advisor/data/gpus.yaml``
+    needs no ``vram_gb``: its memory and bandwidth come from the table.
     """
 
     model_config = ConfigDict(extra="forbid")
     gpus: list[_GpuOverride] | None = None
+    gpu_name: str | None = Field(None, min_length=1, max_length=200, description="GPU model, e.g. 'RTX 4090'.")
+    nodes: int | None = Field(None, ge=1, le=4096, description="Machines the GPUs are spread over.")
     vram_gb: float | None = Field(None, ge=0, le=MAX_VRAM_GB)
     gpu_count: int | None = Field(None, ge=0, le=MAX_GPUS)
     ram_gb: float | None = Field(None, gt=0, le=MAX_RAM_GB)
@@ -444,6 +461,10 @@ def _validated(data: dict[str, Any], entry: str) -> HardwareOverride:
     problem = override_contradiction(override.vram_gb, override.gpu_count, gpus_listed=override.gpus is not None)
     if problem:
         raise InputError(problem, entry=entry, field="gpu_count")
+    if override.gpus is not None and override.gpu_name is not None:
+        raise InputError(
+            "a list of GPUs and gpu_name both describe the GPUs: give one or the other", entry=entry, field="gpu_name"
+        )
     return override
 
 
@@ -467,9 +488,21 @@ def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = N
     """
     override = _validated(data, entry="hardware")
     profile = base.model_copy(deep=True) if base else HardwareProfile(source="override")
-    gpus_given = override.gpus is not None or override.vram_gb is not None or override.gpu_count is not None
+    gpus_given = (
+        override.gpus is not None
+        or override.vram_gb is not None
+        or override.gpu_count is not None
+        or override.gpu_name is not None
+    )
     if override.gpus is not None:
-        profile.gpus = [_gpu_from_override(i, g.name, g.vram_gb, g.bandwidth_gbps) for i, g in enumerate(override.gpus)]
+        profile.gpus = [
+            _gpu_from_override(i, g.name, _vram_of(g.name, g.vram_gb, f"gpus[{i}]"), g.bandwidth_gbps)
+            for i, g in enumerate(override.gpus)
+        ]
+    elif override.gpu_name is not None:
+        count = override.gpu_count if override.gpu_count is not None else 1
+        vram = _vram_of(override.gpu_name, override.vram_gb, "gpu_name")
+        profile.gpus = [] if vram == 0 else [_gpu_from_override(i, override.gpu_name, vram, None) for i in range(count)]
     elif override.vram_gb is not None or override.gpu_count is not None:
         count = override.gpu_count if override.gpu_count is not None else max(1, len(profile.usable_gpus))
         vram = override.vram_gb if override.vram_gb is not None else _largest_total_gib(profile)
@@ -486,6 +519,15 @@ def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = N
         profile.driver_version = profile.cuda_version = profile.nvml_status = None
         profile.notes = [note for note in profile.notes if note.startswith("RAM")]
         profile.notes.append(f"GPU: given, not detected ({len(profile.gpus)} GPU(s)).")
+    if override.nodes is not None:
+        if profile.gpus and len(profile.gpus) % override.nodes:
+            raise InputError(
+                f"{len(profile.gpus)} GPUs cannot be shared equally by {override.nodes} machines",
+                entry="hardware",
+                field="nodes",
+                hint="--gpus counts the GPUs of all machines, e.g. --gpus 16 --nodes 2",
+            )
+        profile.nodes = override.nodes
     if override.ram_gb is not None:
         profile.ram_bytes = int(override.ram_gb * GIB)
         profile.available_ram_bytes = None
@@ -497,14 +539,38 @@ def profile_from_override(data: dict[str, Any], base: HardwareProfile | None = N
     return profile
 
 
+def _vram_of(name: str, vram_gb: float | None, field: str) -> float:
+    """The memory given, else the GPU table's for ``name``; an unknown name without memory is an error."""
+    if vram_gb is not None:
+        return vram_gb
+    from advisor.gpu_specs import find_gpu, gpu_names
+
+    spec = find_gpu(name)
+    if spec is None or spec.memory_gb is None:
+        what = "has no fixed memory size" if spec is not None else "is not in the GPU table"
+        raise InputError(
+            f"GPU {name!r} {what}: give its memory",
+            entry="hardware",
+            field=field,
+            hint="add --vram (GiB per GPU), or name a known GPU: " + ", ".join(gpu_names()),
+        )
+    return spec.memory_gb
+
+
 def _gpu_from_override(index: int, name: str, vram_gb: float, bandwidth: float | None) -> GpuInfo:
+    from advisor.gpu_specs import find_gpu
+
+    spec = find_gpu(name) if name != "GPU" else None
     total = int(vram_gb * GIB)
     return GpuInfo(
         index=index,
         name=name,
+        vendor=spec.vendor if spec is not None else "nvidia",
         total_bytes=total,
         usable_bytes=usable_gpu_bytes(total),
-        memory_bandwidth_gbps=bandwidth,
+        compute_capability=f"{spec.compute_capability:.1f}" if spec and spec.compute_capability else None,
+        memory_bandwidth_gbps=bandwidth or (spec.bandwidth_gbps if spec is not None else None),
+        unified_memory=spec.unified_memory if spec is not None else False,
         note="given, not detected",
     )
 

@@ -108,7 +108,7 @@ def _weight_files(directory: Path) -> list[Path]:
         weight_map = data.get("weight_map", {}) if isinstance(data, dict) else None
         if not isinstance(weight_map, dict):
             raise InputError("'weight_map' must map tensor names to file names", file=str(index), field="weight_map")
-        files = set()
+        files: set[Path] = set()
         for tensor, name in weight_map.items():
             if not isinstance(name, str) or not _inside(name):
                 raise InputError(
@@ -118,9 +118,9 @@ def _weight_files(directory: Path) -> list[Path]:
                 )
             files.add(directory / name)
         return sorted(files)
-    files = sorted(directory.glob("*.safetensors"))
-    preferred = [f for f in files if f.name.startswith("model")]
-    return preferred or files
+    shards = sorted(directory.glob("*.safetensors"))
+    preferred = [f for f in shards if f.name.startswith("model")]
+    return preferred or shards
 
 
 def _inside(name: str) -> bool:

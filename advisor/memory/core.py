@@ -413,7 +413,7 @@ def estimate_bytes(
         if static is None:
             static = arch.cache[key] = _inference_static(arch, quantization, runtime, kv_cache_dtype, device, n_gpu)
         quant, profile, weights, elem, overhead, overhead_details, bits = static
-        details = dict(overhead_details)
+        details: dict[str, int] = dict(overhead_details)
         tokens = context_tokens + max_new_tokens
         kv = kv_cache_bytes(arch, profile.engine, tokens, batch_size, elem)
         per_token = kv_bytes_per_token(arch, profile.engine, elem, tokens)
@@ -428,7 +428,7 @@ def estimate_bytes(
             raise InputError(f"unknown mode {mode!r}", field="mode", hint="one of " + ", ".join(MODES))
         quant = quantization if isinstance(quantization, Quantization) else get_quantization(quantization)
         profile = runtime_profile(quant, mode, runtime)
-        details: dict[str, int] = {}
+        details = {}
         quant = training_base(quant, mode)
         tokens = context_tokens * batch_size
         kv = per_token = 0

@@ -490,7 +490,7 @@ def _training_assumptions(
 ) -> list[str]:
     # Precision and optimizer describe the states of full fine-tuning (LoRA has its own line below);
     # the loss gets a line with its size at the end.
-    kinds = ("attention", "checkpointing")
+    kinds: tuple[str, ...] = ("attention", "checkpointing")
     if mode == "full":
         kinds = ("precision", "optimizer", *kinds)
     out = [choice_text(kind, training[kind]) for kind in kinds]

@@ -223,6 +223,13 @@ class ReportView:
             return self.t("value.unanswered")
         if isinstance(value, bool):
             return self.yes_no(value)
+        if isinstance(value, dict):  # already_tried: "Prompting: Tried: not good enough; ..."
+            question = self._questions.get(key)
+            colon, semicolon = (" : ", " ; ") if self.lang == "fr" else (": ", "; ")  # as the rest of the texts
+            return semicolon.join(
+                f"{question.items[k].get(self.lang) if k in question.items else k}{colon}{self.answer(key, v)}"
+                for k, v in value.items()
+            )
         if isinstance(value, (list, tuple)):
             if key == "languages":
                 from advisor.questionnaire import language_names
@@ -230,6 +237,10 @@ class ReportView:
                 names = language_names()
                 return ", ".join(names[c].get(self.lang) if c in names else c for c in value)
             return ", ".join(str(item) for item in value)
+        if isinstance(value, str) and key.startswith("tried_"):  # facts derived from already_tried
+            if value == "not_tried":
+                return self.t("value.not_tried")
+            key = "already_tried"
         if isinstance(value, str):
             try:
                 choice = self._questions.get(key).choices.get(value)
@@ -391,6 +402,15 @@ class ReportView:
     @property
     def choice(self) -> Any:
         return self.rec.model if getattr(self.rec.model, "chosen", None) is not None else None
+
+    @cached_property
+    def classic_model(self) -> Any:
+        """For a no-LLM classifier plan, the encoder it fine-tunes, named and sized (advisor.selection.classic)."""
+        from advisor.catalog import load_catalog
+        from advisor.selection.classic import encoder_note
+
+        rec = self.rec
+        return encoder_note(rec.answers, rec.approach, [t.id for t in rec.techniques], load_catalog().entries)
 
     def model_rows(self) -> list[list[str]]:
         choice = self.choice
@@ -616,8 +636,19 @@ class ReportView:
         if hw.source != "detected":
             gpus = hw.usable_gpus
             if gpus:
+                from advisor.gpu_specs import find_gpu
+
                 largest = max(g.total_bytes for g in gpus) / GIB
-                parts.append(f"--vram {largest:g} --gpus {len(gpus)}")
+                spec = find_gpu(gpus[0].name)
+                if spec is not None and all(find_gpu(g.name) is spec for g in gpus):
+                    # A named GPU brings its bandwidth and formats; its memory only when it differs.
+                    parts.append(f'--gpu "{gpus[0].name}" --gpus {len(gpus)}')
+                    if spec.memory_gb != largest:
+                        parts.append(f"--vram {largest:g}")
+                else:
+                    parts.append(f"--vram {largest:g} --gpus {len(gpus)}")
+                if hw.nodes > 1:
+                    parts.append(f"--nodes {hw.nodes}")
             else:
                 parts.append("--gpus 0")
             if hw.ram_bytes:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.hardware.profile import HardwareProfile
-from advisor.questionnaire import QUESTION_KEYS, Answers, choices_of
+from advisor.questionnaire import QUESTION_KEYS, Answers, choices_of, mapping_of
 from advisor.rules.facts import build_facts, fact_specs
 from advisor.rules.loader import KnowledgeBase, leaves, load_knowledge_base
 from advisor.rules.schema import Approach, ThresholdRef
@@ -55,7 +55,12 @@ def flips(
     out: list[Flip] = []
     for key in QUESTION_KEYS:
         current = getattr(parsed, key)
-        for value in candidate_values(key, numbers.get(key, ())):
+        mapping = mapping_of(key)
+        if mapping is not None:  # already_tried: one more approach with its outcome, the rest kept
+            tried = [{**(current or {}), k: v} for k in mapping[0] for v in mapping[1]]
+        else:
+            tried = candidate_values(key, numbers.get(key, ()))
+        for value in tried:
             if value == current:
                 continue
             changed = parsed.model_copy(update={key: value})

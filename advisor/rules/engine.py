@@ -4,7 +4,11 @@ The order of play is fixed and explained in every result:
 1. gates, in file order: the first that fires settles the approach;
 2. vetoes: every one that fires removes approaches;
 3. scores: the points of every fired score rule are summed per approach, on top of base scores;
-   the best remaining approach wins, a tie going to the simpler one (APPROACHES order);
+   a score rule whose every favoured approach was vetoed is moot and scores nothing (its
+   penalties only expressed a preference for what can no longer be chosen); the best remaining
+   approach that something supports (a positive base score or a rule's points) wins, a tie going
+   to the simpler one (APPROACHES order): an approach with no reason behind it never wins over
+   one the answers support;
 4. advice rules add technique details to the plan of the approaches they apply to.
 
 Conditions use three-valued (Kleene) logic: a fact that was not answered is *unknown*, and a rule
@@ -49,7 +53,8 @@ class LeafTrace:
 class RuleTrace:
     """One rule as evaluated: ``applied`` says whether its effect counted in the decision; ``facts``
     holds the facts it read with their values; ``missing`` the unknown facts that left it not
-    evaluated; ``tests`` each test of its condition."""
+    evaluated; ``tests`` each test of its condition; ``set_aside_by`` the vetoes that made a fired
+    score rule moot (it then does not apply)."""
 
     id: str
     kind: str
@@ -58,6 +63,7 @@ class RuleTrace:
     facts: dict[str, FactValue] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     tests: list[LeafTrace] = field(default_factory=list)
+    set_aside_by: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -71,6 +77,8 @@ class Evaluation:
     excluded: dict[Approach, list[str]]
     gate_alternatives: list[Approach]
     trace: list[RuleTrace]
+    supported: list[Approach] = field(default_factory=list)
+    """Approaches with a reason behind them: a positive base score or points from an applied rule."""
 
 
 def evaluate(
@@ -82,6 +90,7 @@ def evaluate(
     scores: dict[Approach, int] = {a: base_scores.get(a, 0) for a in APPROACHES}
     excluded: dict[Approach, list[str]] = {}
     fired_advice: list[tuple[RuleTrace, Rule]] = []
+    supported: set[Approach] = {a for a in APPROACHES if base_scores.get(a, 0) > 0}
     for rule in rules:
         if rule.kind == "gate" and gate is not None:
             trace.append(RuleTrace(rule.id, rule.kind, "not_reached", False))
@@ -90,7 +99,11 @@ def evaluate(
         result = evaluate_condition(rule.when, facts, thresholds, tests)
         outcome: Outcome = "fired" if result is True else "not_fired" if result is False else "not_evaluated"
         applied = outcome == "fired" and rule.kind != "advice"
-        if outcome == "fired":
+        set_aside_by: list[str] = []
+        if outcome == "fired" and rule.kind == "score":
+            set_aside_by = moot_by(rule, excluded)
+            applied = not set_aside_by
+        if applied:
             if rule.kind == "gate":
                 gate = rule
             elif rule.kind == "veto":
@@ -99,6 +112,8 @@ def evaluate(
             elif rule.kind == "score":
                 for approach, points in rule.then.score.items():
                     scores[approach] += points
+                    if points > 0:
+                        supported.add(approach)
         entry = RuleTrace(
             id=rule.id,
             kind=rule.kind,
@@ -107,6 +122,7 @@ def evaluate(
             facts={t.fact: t.actual for t in tests},
             missing=sorted({t.fact for t in tests if t.result is None}) if result is None else [],
             tests=tests,
+            set_aside_by=set_aside_by,
         )
         trace.append(entry)
         if rule.kind == "advice" and outcome == "fired":
@@ -116,7 +132,7 @@ def evaluate(
         decided_by = gate.id
         gate_alternatives = [a for a in gate.then.alternatives if a not in excluded]
     else:
-        approach = best_approach(scores, excluded)
+        approach = best_approach(scores, excluded, supported)
         decided_by = "scores"
         gate_alternatives = []
     for entry, rule in fired_advice:  # advice counts only for the plan that was chosen
@@ -128,12 +144,34 @@ def evaluate(
         excluded=excluded,
         gate_alternatives=gate_alternatives,
         trace=trace,
+        supported=[a for a in APPROACHES if a in supported],
     )
 
 
-def best_approach(scores: dict[Approach, int], excluded: dict[Approach, Any]) -> Approach:
-    """Highest score among approaches not excluded; ties go to the simpler approach."""
+def moot_by(rule: Rule, excluded: dict[Approach, list[str]]) -> list[str]:
+    """The vetoes that leave a score rule nothing to argue for, or [] when it still counts.
+
+    A score rule argues for the approaches it gives points to; when every one of them is vetoed,
+    its penalties on the others only expressed that preference and must not decide anything
+    (retrieval vetoed: "the corpus must be retrieved" no longer takes points from prompting). A
+    rule that only penalises stays in force unless everything it touches is vetoed.
+    """
+    favoured = [a for a, points in rule.then.score.items() if points > 0] or list(rule.then.score)
+    if not favoured or any(a not in excluded for a in favoured):
+        return []
+    return sorted({veto for a in favoured for veto in excluded[a]})
+
+
+def best_approach(
+    scores: dict[Approach, int], excluded: dict[Approach, Any], supported: set[Approach] | None = None
+) -> Approach:
+    """Highest score among approaches not excluded that something supports; ties go to the simpler.
+
+    ``supported`` None means every approach counts as supported (the plain ranking).
+    """
     remaining = [a for a in APPROACHES if a not in excluded] or ["prompting"]
+    if supported is not None:
+        remaining = [a for a in remaining if a in supported] or remaining
     return max(remaining, key=lambda a: (scores[a], -APPROACHES.index(a)))  # type: ignore[return-value]
 
 

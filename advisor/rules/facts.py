@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from advisor.questionnaire import Answers, choices_of
+from advisor.questionnaire import Answers, choices_of, mapping_of
 from advisor.units import GIB
 
 if TYPE_CHECKING:
     from advisor.hardware.profile import HardwareProfile
     from advisor.rules.schema import KnowledgeBaseMeta
 
-FactKind = Literal["enum", "int", "float", "bool", "list"]
+FactKind = Literal["enum", "int", "float", "bool", "list", "mapping"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,24 @@ _DERIVED = (
     FactSpec("total_gpu_vram_gb", "float", derived=True, doc="usable GiB over all usable GPUs"),
     FactSpec("ram_gb", "float", derived=True, doc="system RAM in GiB"),
     FactSpec("rare_language", "bool", derived=True, doc="a language outside well_served_languages"),
+    FactSpec("on_device", "bool", derived=True, doc="deployment_target is laptop or mobile_edge"),
 )
+TRIED_OUTCOMES = ("not_tried", "insufficient", "good_enough")
+"""Values of the ``tried_<approach>`` facts; ``not_tried`` only once ``already_tried`` was answered."""
+
+
+def tried_fact(approach: str) -> str:
+    """``fine-tuning`` -> ``tried_fine_tuning``: one enum fact per approach of ``already_tried``."""
+    return "tried_" + approach.replace("-", "_")
+
+
+def _tried_specs() -> tuple[FactSpec, ...]:
+    mapping = mapping_of("already_tried")
+    approaches = mapping[0] if mapping else ()
+    return tuple(
+        FactSpec(tried_fact(a), "enum", TRIED_OUTCOMES, derived=True, doc=f"already_tried: how {a} went")
+        for a in approaches
+    )
 
 
 @lru_cache(maxsize=1)
@@ -50,8 +67,10 @@ def fact_specs() -> dict[str, FactSpec]:
     specs: dict[str, FactSpec] = {}
     for name, field in Answers.model_fields.items():
         values = choices_of(name)
-        if values:
-            kind: FactKind = "enum"
+        if mapping_of(name) is not None:
+            kind: FactKind = "mapping"  # rules read it through its derived facts (tried_prompting, ...)
+        elif values:
+            kind = "enum"
         else:
             base = {arg for arg in get_args(field.annotation) if arg is not type(None)}
             if bool in base:
@@ -61,7 +80,7 @@ def fact_specs() -> dict[str, FactSpec]:
             else:
                 kind = "list"
         specs[name] = FactSpec(name, kind, tuple(values), doc=field.description or "")
-    for spec in _DERIVED:
+    for spec in (*_DERIVED, *_tried_specs()):
         specs[spec.name] = spec
     return specs
 
@@ -81,4 +100,10 @@ def build_facts(answers: Answers, hardware: HardwareProfile, meta: KnowledgeBase
     languages = answers.languages
     well_served = meta.well_served_languages
     facts["rare_language"] = None if languages is None else any(code not in well_served for code in languages)
+    target = answers.deployment_target
+    facts["on_device"] = None if target is None else target in ("laptop", "mobile_edge")
+    tried = answers.already_tried
+    for spec in _tried_specs():
+        approach = spec.name.removeprefix("tried_").replace("_", "-")
+        facts[spec.name] = None if tried is None else tried.get(approach, "not_tried")  # type: ignore[call-overload]
     return facts

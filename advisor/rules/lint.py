@@ -1,14 +1,14 @@
 """Find rules that load fine but cannot do their job: never fire, never reached, or in conflict.
 
-Conditions are small (a handful of facts each), so satisfiability is decided by trying every
-combination of *representative* values per fact: for an enum, the values the rules mention plus
+Conditions are small (a handful of facts each), so satisfiability is decided by searching the
+combinations of *representative* values per fact, depth first, dropping a branch at the first rule
+it breaks: for an enum, the values the rules mention plus
 one other; for a number, each compared value and its neighbours; for a boolean, both; and always
 "unanswered". This is exact for the operators the engine has, and runs in well under a second.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -63,6 +63,10 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.level != "error", f.rule))
 
 
+def _facts_of(rule: Rule) -> set[str]:
+    return {leaf.fact for _, leaf in leaves(rule.when, "when")}
+
+
 def _unused(kb: KnowledgeBase) -> list[Finding]:
     used_sources = {s for rule in kb.rules for s in rule.sources}
     used_sources |= {s for t in kb.meta.thresholds.values() for s in t.sources}
@@ -95,19 +99,46 @@ def _unused(kb: KnowledgeBase) -> list[Finding]:
 
 
 def _satisfiable(wanted: list[tuple[Rule, bool]], kb: KnowledgeBase) -> bool:
-    """Whether some answers make each rule's condition come out as wanted (False also matches unknown)."""
+    """Whether some answers make each rule's condition come out as wanted (False also matches unknown).
+
+    A depth-first search over the representative values, one fact at a time: each rule is checked
+    as soon as every fact it reads has a value, so a branch stops at the first rule it breaks. The
+    search is exact; only past ``_MAX_COMBINATIONS`` steps does it give up and assume it can.
+    """
     candidates = _candidates([rule for rule, _ in wanted], kb)
-    names = list(candidates)
-    total = 1
-    for values in candidates.values():
-        total *= len(values)
-    if total > _MAX_COMBINATIONS:
-        return True  # too many to try: assume it can, rather than report a false alarm
-    for combination in itertools.product(*(candidates[name] for name in names)):
-        facts = dict(zip(names, combination, strict=True))
-        if all((evaluate_condition(rule.when, facts, kb.thresholds, []) is True) == want for rule, want in wanted):
+    names = sorted(candidates, key=lambda name: -sum(name in _facts_of(rule) for rule, _ in wanted))
+    position = {name: index for index, name in enumerate(names)}
+    due: dict[int, list[tuple[Rule, bool]]] = {}
+    for rule, want in wanted:
+        last = max((position[fact] for fact in _facts_of(rule)), default=-1)
+        due.setdefault(last, []).append((rule, want))
+    facts: dict[str, Any] = {}
+    steps = 0
+
+    def holds(level: int) -> bool:
+        checks = due.get(level, [])
+        return all((evaluate_condition(rule.when, facts, kb.thresholds, []) is True) == want for rule, want in checks)
+
+    def search(level: int) -> bool:
+        nonlocal steps
+        if level == len(names):
             return True
-    return False
+        for value in candidates[names[level]]:
+            steps += 1
+            if steps > _MAX_COMBINATIONS:
+                raise OverflowError
+            facts[names[level]] = value
+            if holds(level) and search(level + 1):
+                return True
+        del facts[names[level]]
+        return False
+
+    if not holds(-1):
+        return False
+    try:
+        return search(0)
+    except OverflowError:
+        return True  # too many to try: assume it can, rather than report a false alarm
 
 
 def _candidates(rules: list[Rule], kb: KnowledgeBase) -> dict[str, list[Any]]:

@@ -39,6 +39,7 @@ _OPS_BY_KIND = {
     "float": {"lt", "le", "gt", "ge", "between", "is_set", "is_unset"},
     "bool": {"eq", "ne", "is_set", "is_unset"},
     "list": {"contains", "is_set", "is_unset"},
+    "mapping": {"is_set", "is_unset"},
 }
 
 

@@ -576,33 +576,27 @@ def _ask_estimator(
     result: SmokeResult, report: dict[str, Any], max_new_tokens: int
 ) -> tuple[int | None, int | None]:
     """advisor.estimate_memory for what actually ran: its config, quantization and context length."""
-    try:
-        from advisor.memory import estimate_memory  # type: ignore[attr-defined]
-    except ImportError:
-        result.notes.append("no estimate: advisor.memory is not available")
-        return None, None
+    from advisor.errors import AdvisorError
+    from advisor.memory import estimate_memory
+
     source: Any = (
         result.model_path if result.model_path and os.path.isdir(result.model_path) else report.get("config")
     )
     if source is None:
         return None, None
-    prompt = max(1, result.prompt_tokens or 0)
-    common = {"quantization": result.quantization or "bf16", "batch_size": 1, "mode": "inference"}
     on_gpu = "cuda" in (result.device or "")
     try:
-        try:
-            # The estimator's full form: prompt and new tokens apart, and the device, so a CPU run is
-            # estimated without a CUDA context.
-            estimate = estimate_memory(
-                source,
-                context_tokens=prompt,
-                max_new_tokens=max_new_tokens,
-                device="gpu" if on_gpu else "cpu",
-                **common,
-            )
-        except TypeError:  # the contract's basic form (DESIGN.md)
-            estimate = estimate_memory(source, context_tokens=prompt + max_new_tokens, **common)
-    except Exception as exc:  # the estimator may not know an exotic architecture
-        result.notes.append(f"no estimate: {type(exc).__name__}: {scrub_secrets(str(exc))[:200]}")
+        # Prompt and new tokens apart, and the device, so a CPU run is estimated without a CUDA context.
+        estimate = estimate_memory(
+            source,
+            quantization=result.quantization or "bf16",
+            context_tokens=max(1, result.prompt_tokens or 0),
+            max_new_tokens=max_new_tokens,
+            batch_size=1,
+            mode="inference",
+            device="gpu" if on_gpu else "cpu",
+        )
+    except AdvisorError as exc:  # an architecture or format the estimator does not know: said, not fatal
+        result.notes.append(f"no estimate: {scrub_secrets(str(exc))[:200]}")
         return None, None
     return _estimate_parts(estimate)

@@ -30,7 +30,7 @@ PUBLISHERS_FILE = PACKAGE_DIR / "data" / "publishers.yaml"
 DEFAULT_LIMIT = 20
 """Models asked per publisher and pipeline tag, most downloaded first: recent releases of a lab
 are among its most downloaded within weeks, and 20 keeps one call per publisher small."""
-EXPAND = ["createdAt", "downloads", "likes", "pipeline_tag", "tags", "gated"]
+EXPAND: list[Any] = ["createdAt", "downloads", "likes", "pipeline_tag", "tags", "gated"]
 """The ``list_models`` properties read (``expand`` keeps each answer small)."""
 
 
@@ -149,7 +149,7 @@ def _candidate(info: Any, org: str, known: set[str], rules: PublishersFile, incl
         pipeline_tag=getattr(info, "pipeline_tag", None),
         downloads=int(getattr(info, "downloads", 0) or 0),
         likes=int(getattr(info, "likes", 0) or 0),
-        created=created.date().isoformat() if hasattr(created, "date") else None,
+        created=created.date().isoformat() if created is not None and hasattr(created, "date") else None,
         gated=bool(getattr(info, "gated", False)),
     )
     reason = _skip_reason(candidate.id, tags, known, rules, include_all)

@@ -83,7 +83,7 @@ if TYPE_CHECKING:
 CACHE_SCHEMA = 1
 """Bumped when :class:`ModelFacts` changes shape: older cache files are then read again."""
 
-HUB_EXPAND = ["cardData", "gated", "tags", "pipeline_tag", "library_name", "sha", "createdAt"]
+HUB_EXPAND: list[Any] = ["cardData", "gated", "tags", "pipeline_tag", "library_name", "sha", "createdAt"]
 """The ``model_info`` properties read (``expand`` keeps the answer small)."""
 
 DEFAULT_CONTEXT = 2048
@@ -240,7 +240,7 @@ def read_directory(directory: str | Path) -> ModelFacts:
         card="readme" if card else "none",
         sentence_transformers=(path / "modules.json").is_file() or (path / "sentence_bert_config.json").is_file(),
         **_tensor_facts(checkpoint.config, tensors),
-        **({"weights_note": weights_note} if weights_note else {}),
+        **_optional_note(weights_note),
         **_card_facts(card),
     )
 
@@ -266,6 +266,11 @@ def _front_matter(readme: Path) -> dict[str, Any]:
 
 MAX_FRONT_MATTER_BYTES = 256 * 1024
 """How much of a model card is read for its YAML front matter (real ones are a few kilobytes)."""
+
+
+def _optional_note(weights_note: str | None) -> dict[str, Any]:
+    """The weights note as a keyword, only when there is one (the tensor facts may carry their own)."""
+    return {"weights_note": weights_note} if weights_note else {}
 
 
 def _card_facts(card: Mapping[str, Any]) -> dict[str, Any]:
@@ -389,7 +394,7 @@ def _read_hub_now(repo_id: str, revision: str | None) -> ModelFacts:
                 tensors.append((name, tuple(int(n) for n in tensor.shape), str(tensor.dtype)))
 
     card_data = getattr(info, "card_data", None)
-    card = card_data.to_dict() if hasattr(card_data, "to_dict") else dict(card_data or {})
+    card = card_data.to_dict() if card_data is not None and hasattr(card_data, "to_dict") else dict(card_data or {})
     facts = _card_facts(card)
     if info is not None:
         facts["tags"] = list(getattr(info, "tags", None) or facts["tags"])

@@ -370,6 +370,51 @@ class LanguagesField(ListField):
         self.edited()
 
 
+class MappingField(QuestionField):
+    """Approach -> outcome (``already_tried``): one Select per key; a key left blank is not in the answer."""
+
+    def _options(self, lang: Lang) -> list[tuple[Content, str]]:
+        return [(Content(text.get(lang)), value) for value, text in self.question.choices.items()]
+
+    def compose_control(self) -> ComposeResult:
+        for item, label in self.question.items.items():
+            yield Static(Content(label.get(self.lang)), classes="q-sublabel")
+            yield Select(
+                self._options(self.lang),
+                prompt=t("tui.not_answered", self.lang),
+                allow_blank=True,
+                id=f"q-{self.key}-{item}",
+            )
+
+    def _selects(self) -> list[tuple[str, Select[str]]]:
+        return [(item, self.query_one(f"#q-{self.key}-{item}", Select)) for item in self.question.items]
+
+    def value(self) -> dict[str, str] | None:
+        chosen = {item: select.selection for item, select in self._selects() if select.selection is not None}
+        return chosen or None
+
+    def show(self, value: Any) -> None:
+        for item, select in self._selects():
+            if value and item in value:
+                select.value = value[item]
+            else:
+                select.clear()
+
+    def relabel(self, lang: Lang) -> None:
+        super().relabel(lang)
+        for (item, select), label in zip(self._selects(), self.query(".q-sublabel").results(Static), strict=True):
+            current = select.value
+            select.prompt = t("tui.not_answered", lang)
+            select.set_options(self._options(lang))
+            select.value = current
+            label.update(Content(self.question.items[item].get(lang)))
+
+    @on(Select.Changed)
+    def _changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.edited()
+
+
 def make_field(question: Question, lang: Lang) -> QuestionField:
     """The field for a question, chosen by its widget type in the question data."""
     if question.widget == "select":
@@ -378,6 +423,8 @@ def make_field(question: Question, lang: Lang) -> QuestionField:
         return BooleanField(question, lang)
     if question.widget == "integer":
         return IntegerField(question, lang)
+    if question.widget == "mapping":
+        return MappingField(question, lang)
     if question.key == "languages":
         return LanguagesField(question, lang)
     return ListField(question, lang)
