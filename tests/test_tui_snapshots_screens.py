@@ -28,7 +28,7 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45"
 LANGS = ["en", "fr"]
 
 
-def _nothing_fits(answers: Any, hardware: Any, approach: str) -> Selection:
+def _nothing_fits(answers: Any, hardware: Any, approach: str, **_: Any) -> Selection:
     """The selection's answer when no plan fits: the smallest one, marked does-not-fit, with its note."""
     smallest = _option("example/model-12b-instruct", "awq-int4", 30.0, "does-not-fit")
     note = LocalizedText(
