@@ -209,7 +209,9 @@ def _answers_from_mapping(data: Any, file: str | None) -> Answers:
         return Answers()
     if not isinstance(data, dict):
         raise InputError(f"expected a mapping of questionnaire keys to answers, got {type(data).__name__}", file=file)
-    data = {key: _scalar_to_list(key, value) for key, value in data.items()}
+    # The terminal app saves the hardware it planned for under "hardware:" next to the answers;
+    # it is not an answer, so the questionnaire leaves it out (the app reads it back itself).
+    data = {key: _scalar_to_list(key, value) for key, value in data.items() if key != "hardware"}
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:
@@ -256,6 +258,14 @@ class Question(BaseModel):
     minimum: int | None = None
     maximum: int | None = None
     example: Any = None
+    applies_when: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Ask only when each named select question is unanswered or has one of these answers.",
+    )
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        """Whether to ask this question given the answers so far (an unanswered condition asks it)."""
+        return all(answers.get(key) is None or answers.get(key) in values for key, values in self.applies_when.items())
 
 
 class QuestionBook(BaseModel):
@@ -312,6 +322,18 @@ def load_questions() -> QuestionBook:
                     field="choices",
                 )
             )
+    for question in book.questions:
+        for key, values in question.applies_when.items():
+            allowed = set(choices_of(key)) if key in QUESTION_KEYS else set()
+            if not allowed or not set(values) <= allowed:
+                problems.append(
+                    InputError(
+                        f"applies_when must name a select question and some of its values, got {key}: {values}",
+                        file=file,
+                        entry=question.key,
+                        field="applies_when",
+                    )
+                )
     if len(keys) != len(set(keys)):
         problems.append(InputError("a key is asked twice", file=file))
     if problems:

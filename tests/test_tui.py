@@ -213,7 +213,7 @@ async def test_language_switch_relabels_everything_and_keeps_answers() -> None:
         assert text_of(task.query_one(".q-label", Static)) == book.get("task_type").label.fr
         assert text_of(task.query_one(".q-help", Static)) == book.get("task_type").help.fr
         tab = app.questionnaire.query_one(TabbedContent).get_tab("tab-use_case")
-        assert tab.label.plain == book.groups["use_case"].fr
+        assert tab.label.plain.startswith(book.groups["use_case"].fr)  # then its progress when the screen is wide
         assert "Recommandation (en direct)" in live_text(app)
         footer = {b.binding.action: b.binding.description for b in app.screen.active_bindings.values()}
         assert footer["app.results"] == "Résultats"

@@ -24,9 +24,14 @@ def run_app(
     hardware: dict[str, Any] | HardwareProfile | None = None,
 ) -> None:
     """Open the questionnaire in this terminal and return when the user quits."""
-    from advisor.tui.app import AdvisorApp
+    from advisor.tui.app import AdvisorApp, stop_smoke_children
 
-    AdvisorApp(lang=lang, answers=answers, hardware=hardware).run()
+    try:
+        AdvisorApp(lang=lang, answers=answers, hardware=hardware).run()
+    finally:
+        # Whatever ended the app (quit, a crash, a signal Textual turned into an exit), no smoke
+        # test child outlives it: a download could otherwise go on for minutes, unseen.
+        stop_smoke_children()
 
 
 def __getattr__(name: str) -> Any:

@@ -9,25 +9,33 @@ test can be stopped. ``recommend()`` takes a few milliseconds, so it runs on eve
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.reactive import reactive, var
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from advisor.errors import AdvisorError
 from advisor.hardware.profile import HardwareProfile
 from advisor.i18n import Lang, LocalizedText, resolve_lang
-from advisor.questionnaire import Answers, dump_answers, load_answers
+from advisor.questionnaire import Answers, dump_answers, load_answers, load_questions
+from advisor.tui.dialogs import ConfirmDialog, HelpScreen
+from advisor.tui.hardware_file import read_hardware, with_hardware
+from advisor.tui.presets import gpu_presets
 from advisor.tui.render import SmokeView, smoke_target
 from advisor.tui.screens import PathDialog, QuestionnaireScreen, ResultsScreen, localize_bindings
-from advisor.tui.texts import t
+from advisor.tui.texts import localize_error, t
+from advisor.units import format_number
 
 DEFAULT_ANSWERS_FILE = "answers.yaml"
 SMOKE_MAX_NEW_TOKENS = 16
@@ -52,12 +60,14 @@ class AdvisorApp(App[None]):
     """
 
     CSS_PATH = Path(__file__).with_name("advisor.tcss")  # absolute: subclasses elsewhere find it too
-    ENABLE_COMMAND_PALETTE = False  # its texts are English-only; every action has a key instead
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (132, "-wide")]
     BINDINGS = [
         # Priority: the switch works everywhere, dialogs (modal screens) included; no widget here uses these keys.
         Binding("f2,ctrl+l", "toggle_language", "Français", id="tui.key.language", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="tui.key.quit", priority=True),
+        Binding("f1", "help", "Help", id="tui.key.help"),
+        Binding("question_mark", "help", "Help", show=False, id="tui.key.help_short"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="tui.key.palette", priority=True),
     ]
 
     lang: reactive[Lang] = reactive("en", init=False)
@@ -73,7 +83,9 @@ class AdvisorApp(App[None]):
     ) -> None:
         super().__init__()
         self.set_reactive(AdvisorApp.lang, resolve_lang(lang))
+        initial_hardware = read_hardware(Path(answers)) if isinstance(answers, (str, Path)) else None
         self.initial_answers = load_answers(answers) if answers is not None else None
+        self.initial_override = initial_hardware
         self.answers = Answers()
         self.values: dict[str, Any] = dict(self.initial_answers.answered()) if self.initial_answers else {}
         self.field_errors: dict[str, Any] = {}
@@ -90,6 +102,22 @@ class AdvisorApp(App[None]):
             self.hardware_state = "given"
         self._update_pending = False
         self.last_answers_path: str = DEFAULT_ANSWERS_FILE
+        self.saved_state: Any = self.state_to_save()
+
+    def state_to_save(self) -> tuple[Any, ...]:
+        """What a save writes (answers as typed, hardware boxes): unsaved when it differs from the last save."""
+        boxes: Any = None
+        with contextlib.suppress(Exception):
+            boxes = self.questionnaire.query_one("#hardware").values()  # type: ignore[attr-defined]
+        if boxes is None or not any(boxes):
+            boxes = None
+        # JSON, so an answer read from a file (a tuple) equals the same answer from a field (a list).
+        return (json.dumps(self.values, sort_keys=True, default=str), boxes)
+
+    @property
+    def unsaved(self) -> bool:
+        """Answers or hardware boxes changed since the last open or save."""
+        return self.state_to_save() != self.saved_state
 
     def get_default_screen(self) -> QuestionnaireScreen:
         return QuestionnaireScreen()
@@ -101,6 +129,9 @@ class AdvisorApp(App[None]):
     def questionnaire_ready(self) -> None:
         """Start detection and the first recommendation once the first screen is painted."""
         self._show_hardware_state()
+        if self.initial_override:
+            self.questionnaire.query_one("#hardware").show_override(self.initial_override)  # type: ignore[attr-defined]
+        self.saved_state = self.state_to_save()  # what the app opened with is not "unsaved"
         if self.hardware_state == "detecting":
             self.call_after_refresh(self.detect_hardware)
         self.call_after_refresh(self.schedule_update)
@@ -126,6 +157,11 @@ class AdvisorApp(App[None]):
             self.field_errors[key] = error
         self.schedule_update()
 
+    def applicable_values(self) -> dict[str, Any]:
+        """The answers to the questions that apply; a hidden question's answer is kept, not counted."""
+        book = load_questions()
+        return {k: v for k, v in self.values.items() if book.get(k).applies(self.values)}
+
     @property
     def questionnaire(self) -> QuestionnaireScreen:
         """The questionnaire screen (the bottom of the stack)."""
@@ -142,6 +178,94 @@ class AdvisorApp(App[None]):
     def watch_lang(self, lang: Lang) -> None:
         localize_bindings(self, lang)
         self.title = t("tui.title", lang)
+
+    # --- help, quit -------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key (F1 or ?)."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say in the app's language how to quit (Textual's own toast is English)."""
+        self.notify(t("tui.notify.how_to_quit", self.lang), timeout=3)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the app's actions, searchable, in the app's language."""
+        if not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder=t("tui.palette.placeholder", self.lang), id="--command-palette")
+            )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's commands: the app's actions only (Textual's own are English and off-topic)."""
+        lang = self.lang
+
+        def command(key: str, callback: Any) -> SystemCommand:
+            return SystemCommand(t(f"tui.palette.{key}", lang), t(f"tui.palette.{key}.help", lang), callback)
+
+        yield command("open", self.action_open_answers)
+        yield command("save", self.action_save_answers)
+        yield command("results", self.action_results)
+        yield command("report", self.action_save_report)
+        yield command("smoke", self.action_smoke)
+        if self.smoke.state == "running":
+            yield command("cancel_smoke", self.action_cancel_smoke)
+        yield command("language", self.action_toggle_language)
+        yield command("help", self.action_help)
+        yield command("hardware", self.action_hardware)
+        for name, memory, _bandwidth in gpu_presets():
+            yield SystemCommand(
+                t("tui.palette.preset", lang, name=name),
+                t("tui.palette.preset.help", lang, memory=format_number(memory, lang)),
+                lambda name=name: self.apply_preset(name),
+            )
+        book = load_questions()
+        for group, title in book.groups.items():
+            yield SystemCommand(
+                t("tui.palette.section", lang, section=title.get(lang)),
+                t("tui.palette.section.help", lang),
+                lambda group=group: self.go_to_section(group),
+            )
+        yield command("quit", self.action_quit)
+
+    def action_hardware(self) -> None:
+        """Back to the questionnaire's hardware tab."""
+        self.go_to_section(None)
+
+    def go_to_section(self, group: str | None) -> None:
+        """Show the questionnaire at ``group``'s tab (None: the hardware tab)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.questionnaire.show_section(group)
+
+    def apply_preset(self, name: str) -> None:
+        """Plan for the GPU ``name`` from the GPU table (memory and bandwidth filled in)."""
+        self.go_to_section(None)
+        self.questionnaire.query_one("#hardware").use_preset(name)  # type: ignore[attr-defined]
+
+    async def action_quit(self) -> None:
+        """Quit, after asking when a test runs or answers are unsaved; Ctrl+Q twice quits anyway."""
+        if isinstance(self.screen, ConfirmDialog) and self.screen.purpose == "quit":
+            self.quit_now()
+            return
+        running = self.smoke.state == "running"
+        if not running and not self.unsaved:
+            self.quit_now()
+            return
+        body = "tui.confirm.quit_running" if running else "tui.confirm.quit_unsaved"
+        dialog = ConfirmDialog("tui.confirm.quit_title", body, purpose="quit")
+        self.push_screen(dialog, lambda yes: self.quit_now() if yes else None)
+
+    def quit_now(self) -> None:
+        """Stop a running smoke test (its whole process group), then leave."""
+        self.stop_smoke()
+        self.exit()
+
+    def stop_smoke(self) -> None:
+        """End the smoke worker and the child's process group, whatever the test's state."""
+        self.workers.cancel_group(self, "smoke")
+        stop_smoke_children()
 
     # --- recommendation ---------------------------------------------------------------------------
 
@@ -163,8 +287,9 @@ class AdvisorApp(App[None]):
         self._update_pending = False
         screen = self.questionnaire
         self.error = None
+        screen.show_applicable()
         try:
-            self.answers = load_answers(dict(self.values))
+            self.answers = load_answers(self.applicable_values())
         except AdvisorError as exc:  # the fields check each value; this is a last line of defence
             self.error = str(exc)
         panel = screen.query_one("#hardware")
@@ -200,6 +325,18 @@ class AdvisorApp(App[None]):
     def _publish(self, rec: Any, error: str | None) -> None:
         if error is not None:
             self.error = error
+        view = self.smoke
+        if (
+            view.state in ("done", "cancelled", "missing")
+            and view.model
+            and smoke_target(rec)
+            != (
+                view.model,
+                view.quantization,
+            )
+        ):
+            # The last test's outcome was about another model: it must not read as this one's.
+            self.smoke = SmokeView()
         self.recommendation = rec
 
     # --- hardware ---------------------------------------------------------------------------------
@@ -245,30 +382,38 @@ class AdvisorApp(App[None]):
     def _open_answers(self, path: Path, _lang: Lang) -> str | None:
         try:
             answers = load_answers(path)
+            hardware = read_hardware(path)
         except AdvisorError as exc:
-            return f"{exc}\n{t('tui.dialog.kept', self.lang)}"
-        self.apply_answers(answers)
-        self.last_answers_path = str(path)
+            return f"{localize_error(exc, self.lang)}\n{t('tui.dialog.kept', self.lang)}"
+        self.apply_answers(answers, hardware)
+        # The save dialog does not offer the opened file: one Enter must not replace a shipped
+        # example (and its comments); the last file saved here, or answers.yaml, is offered.
         self.notify(t("tui.notify.loaded", self.lang, path=str(path)))
         return None
 
-    def apply_answers(self, answers: Answers) -> None:
-        """Replace every answer with ``answers``, show them, and recommend for them."""
+    def apply_answers(self, answers: Answers, hardware: dict[str, Any] | None = None) -> None:
+        """Replace every answer (and the hardware boxes) with those given, show them, recommend."""
         self.values = dict(answers.answered())
         self.field_errors = {}
         self.questionnaire.show_answers(answers)
+        self.questionnaire.query_one("#hardware").show_override(hardware)  # type: ignore[attr-defined]
+        self.saved_state = self.state_to_save()
         self.schedule_update()
 
     def action_save_answers(self) -> None:
         """Ask for a path and write the answers as YAML, the format ``advisor recommend`` reads."""
-        self.push_screen(PathDialog("tui.dialog.save_title", self.last_answers_path, self._save_answers))
+        self.push_screen(
+            PathDialog("tui.dialog.save_title", self.last_answers_path, self._save_answers, confirm_overwrite=True)
+        )
 
     def _save_answers(self, path: Path, _lang: Lang) -> str | None:
+        override = self.questionnaire.query_one("#hardware").saved_override()  # type: ignore[attr-defined]
         try:
-            path.write_text(dump_answers(self.answers), encoding="utf-8")
+            path.write_text(with_hardware(dump_answers(self.answers), override), encoding="utf-8")
         except OSError as exc:
             return t("tui.error.write", self.lang, path=str(path), error=exc.strerror or str(exc))
         self.last_answers_path = str(path)
+        self.saved_state = self.state_to_save()
         self.notify(t("tui.notify.saved", self.lang, path=str(path)))
         if self.invalid_keys:
             self.notify(t("tui.notify.left_out", self.lang, count=len(self.invalid_keys)), severity="warning")
@@ -277,7 +422,13 @@ class AdvisorApp(App[None]):
     def action_save_report(self) -> None:
         """Ask for a path and a language, and write the Markdown report."""
         self.push_screen(
-            PathDialog("tui.dialog.report_title", report_file_name, self._save_report, choose_language=True)
+            PathDialog(
+                "tui.dialog.report_title",
+                report_file_name,
+                self._save_report,
+                choose_language=True,
+                confirm_overwrite=True,
+            )
         )
 
     def _save_report(self, path: Path, lang: Lang) -> str | None:
@@ -292,7 +443,7 @@ class AdvisorApp(App[None]):
         except ImportError as exc:  # the report module lands separately
             return t("tui.error.report_missing", self.lang, error=str(exc))
         except AdvisorError as exc:
-            return str(exc)
+            return localize_error(exc, self.lang)
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
@@ -325,6 +476,10 @@ class AdvisorApp(App[None]):
         model, quantization = target
         self.smoke = SmokeView(state="running", started=time.monotonic(), model=model, quantization=quantization)
         self.run_smoke(model, quantization)
+        # The smoke section is at the bottom of the results: show it, and say the test started.
+        if isinstance(self.screen, ResultsScreen):
+            self.screen.action_jump("smoke")
+        self.notify(t("tui.notify.smoke_started", self.lang), timeout=4)
 
     @work(thread=True, exclusive=True, group="smoke")
     def run_smoke(self, model: str, quantization: str | None) -> None:
@@ -364,14 +519,14 @@ class AdvisorApp(App[None]):
         self.smoke = SmokeView(state="done", result=result, model=view.model, quantization=view.quantization)
 
     def _smoke_failed(self, error: str) -> None:
-        self.smoke = SmokeView(state="missing", error=error)
+        view = self.smoke
+        self.smoke = SmokeView(state="missing", error=error, model=view.model, quantization=view.quantization)
 
     def action_cancel_smoke(self) -> None:
         """Stop the smoke test: the worker is cancelled and the test's process group is killed."""
         if self.smoke.state != "running":
             return
-        self.workers.cancel_group(self, "smoke")
-        stop_smoke_children()
+        self.stop_smoke()
         view = self.smoke
         self.smoke = SmokeView(state="cancelled", model=view.model, quantization=view.quantization)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -45,7 +45,7 @@ def parse_integer(text: str, minimum: int | None, maximum: int | None) -> tuple[
     if minimum is not None and value < minimum:
         return None, localized("tui.integer.minimum", minimum=minimum)
     if maximum is not None and value > maximum:
-        return None, localized("tui.integer.invalid")
+        return None, localized("tui.integer.maximum", maximum=maximum)
     return value, None
 
 
@@ -57,6 +57,28 @@ def check_list(key: str, values: list[str]) -> LocalizedText | None:
         reason = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
         return localized("tui.multi.invalid", error=reason)
     return None
+
+
+class ListInput(Input):
+    """A box for several codes: a multi-line paste keeps every line, joined with commas.
+
+    Textual's Input keeps only the first line of a paste; for a list, each line is an entry the
+    user meant to give, so they are joined and the user is told.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        lines = [line.strip() for line in event.text.splitlines() if line.strip()]
+        if len(lines) <= 1:
+            return  # Input's own handler (called after this one) pastes the single line
+        event.prevent_default()  # Input's handler would paste the first line again
+        event.stop()
+        joined = ", ".join(lines)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(joined)
+        else:
+            self.replace(joined, *self.selection)
+        lang = getattr(self.app, "lang", "en")
+        self.app.notify(t("tui.multi.lines", lang))
 
 
 class QuestionField(Vertical):
@@ -88,6 +110,9 @@ class QuestionField(Vertical):
         value = answer_for(self.key) if answer_for is not None else None
         if value is not None:
             self.show(value)
+        values = getattr(self.app, "values", None)
+        if isinstance(values, dict):
+            self.display = self.question.applies(values)
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.question.label.get(self.lang)), classes="q-label")
@@ -254,7 +279,7 @@ class ListField(QuestionField):
         return t("tui.multi.placeholder", lang, example=", ".join(str(x) for x in example))
 
     def compose_control(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder(self.lang), classes="list-input")
+        yield ListInput(placeholder=self._placeholder(self.lang), classes="list-input")
 
     def typed(self) -> list[str]:
         """What is in the box, split."""
@@ -295,7 +320,7 @@ class LanguagesField(ListField):
     def compose_control(self) -> ComposeResult:
         yield SelectionList[str](*self._selections(self.lang, set()))
         yield Static(Content(t("tui.multi.other_codes", self.lang)), classes="q-sublabel")
-        yield Input(placeholder="ar, eu, br", classes="list-input")
+        yield ListInput(placeholder="ar, eu, br", classes="list-input")
 
     @property
     def control(self) -> SelectionList[str]:
@@ -403,4 +428,3 @@ def make_field(question: Question, lang: Lang) -> QuestionField:
     if question.key == "languages":
         return LanguagesField(question, lang)
     return ListField(question, lang)
-

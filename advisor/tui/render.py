@@ -46,6 +46,35 @@ def approach_label(approach: str, lang: Lang) -> str:
     return t_or(f"approach.{approach}", lang, approach)
 
 
+def effect_label(reason: Any, lang: Lang) -> str:
+    """What a rule did, in ``lang``: "excludes Fine-tuning, RAFT", "RAG +3, Fine-tuning -3".
+
+    The core writes the effect in a few English symbols (``advice.effect_text``); its shape follows
+    the rule's kind, so the app rebuilds it from the approach names of the message data.
+    """
+    effect = str(reason.effect)
+    kind = getattr(reason, "kind", "")
+    if kind == "gate" and effect.startswith("decides "):
+        return t("tui.effect.decides", lang, approach=approach_label(effect.removeprefix("decides "), lang))
+    if kind == "veto" and effect.startswith("excludes "):
+        names = [approach_label(a.strip(), lang) for a in effect.removeprefix("excludes ").split(",")]
+        return t("tui.effect.excludes", lang, approaches=", ".join(names))
+    if kind == "score":
+        parts = []
+        for part in effect.split(","):
+            approach, _, points = part.strip().rpartition(" ")
+            parts.append(f"{approach_label(approach, lang)} {points}" if approach else part.strip())
+        return ", ".join(parts)
+    if effect.startswith("technique "):
+        return t("tui.effect.technique", lang, technique=effect.removeprefix("technique "))
+    return effect
+
+
+def chosen_fits(rec: Recommendation) -> bool:
+    """Whether the chosen plan fits the hardware (selection falls back to the smallest when none does)."""
+    return _get(_get(rec.model, "chosen"), "fit") != "does-not-fit"
+
+
 def decided_text(rec: Recommendation, lang: Lang) -> str:
     """How the approach was settled: by a gate, or by the scores."""
     if rec.decided_by == "scores":
@@ -83,6 +112,27 @@ def hardware_lines(profile: HardwareProfile, lang: Lang) -> list[str]:
             )
         )
     return lines
+
+
+HARDWARE_NOTE_KEYS: tuple[str, ...] = ("tui.hw.note.no_gpu", "tui.hw.note.no_usable_gpu", "tui.hw.note.given")
+"""Notes of the hardware module the app shows in French: their English text is the core's, word for word."""
+
+
+def hardware_note(note: str, lang: Lang) -> str:
+    """A note of the hardware profile in ``lang`` when the app knows it; the core's English otherwise."""
+    if lang == "en":
+        return note
+    import re
+
+    from advisor.i18n import message
+
+    for key in HARDWARE_NOTE_KEYS:
+        text = message(key, count="{count}")
+        pattern = re.escape(text.en).replace(re.escape("{count}"), r"(?P<count>\d+)")
+        found = re.fullmatch(pattern, note)
+        if found:
+            return text.fr.replace("{count}", found.groupdict().get("count") or "")
+    return note
 
 
 def hardware_summary(profile: HardwareProfile, lang: Lang) -> str:
@@ -127,13 +177,24 @@ def live_panel(
         if error is None:
             out.append(t("tui.live.computing", lang), style="dim")
         return out
+    if answered == 0:
+        # No answer yet: what the rules say for an empty questionnaire is not advice.
+        out.append(t("tui.live.empty", lang) + "\n", style="dim")
+        out.append(t("tui.live.hint_empty", lang), style="dim")
+        return out
     out.append(approach_label(rec.approach, lang), style=APPROACH_STYLE)
     out.append(f"  ({decided_text(rec, lang)})" if compact else "\n" + decided_text(rec, lang), style="italic")
     out.append("\n")
     if rec.model is not None:
         chosen = _get(rec.model, "chosen")
         name = _get(chosen, "id") or _get(rec.model, "id") or ""
-        out.append(f"{name} ({rec.quantization or ''})\n", style="green")
+        quantization = rec.quantization or _get(chosen, "quantization") or ""
+        if chosen_fits(rec):
+            out.append(f"{name} ({quantization})\n", style="green")
+        else:
+            # The selection names the smallest plan when nothing fits; it is not a recommendation.
+            out.append(t("tui.live.nothing_fits", lang) + "\n", style="bold red")
+            out.append(t("tui.live.smallest", lang, model=name, quantization=quantization) + "\n", style="red")
     if not compact:
         out.append("\n")
     out.append(t("tui.live.rules", lang) + (colon(lang) if compact else "\n"), style="bold")
@@ -143,11 +204,11 @@ def live_panel(
         if compact:
             out.append(", " if index else "")
             out.append(reason.id, style="cyan")
-            out.append(f" ({reason.effect})", style="dim")
+            out.append(f" ({effect_label(reason, lang)})", style="dim")
         else:
             out.append("• ")
             out.append(reason.id + "\n", style="cyan")
-            out.append(f"  {reason.effect}\n", style="dim")
+            out.append(f"  {effect_label(reason, lang)}\n", style="dim")
     out.append("\n" if compact else "\n\n" if rec.reasons else "\n")
     status = [(t("tui.live.answered", lang, count=answered, total=total), "")]
     if invalid:
@@ -191,7 +252,7 @@ def reasons_block(rec: Recommendation, lang: Lang) -> RenderableType:
             out.append("\n")
         out.append("• ")
         out.append(reason.id, style="cyan")
-        out.append(f" ({reason.effect}): ", style="dim")
+        out.append(f" ({effect_label(reason, lang)}){colon(lang)}", style="dim")
         out.append(reason.text.get(lang))
     return out
 
@@ -232,7 +293,40 @@ def fit_label(fit: str | None, lang: Lang) -> Text:
     return Text(t_or(f"tui.fit.{fit}", lang, fit), style=style)
 
 
-def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
+NARROW_TABLE = 100
+"""Below this width the model plans are listed one per two lines instead of in a table."""
+
+
+def _model_lines(options: list[Any], fits: bool, lang: Lang) -> Text:
+    """The plans stacked: the model id on its own line (never cut), its figures under it."""
+    out = Text()
+    for index, option in enumerate(options):
+        if index:
+            out.append("\n")
+        out.append(str(_get(option, "id") or ""), style="bold" if index == 0 else "")
+        if index == 0:
+            label, style = ("tui.results.chosen", "green") if fits else ("tui.results.smallest", "red")
+            out.append(f" ({t(label, lang)})", style=style)
+        _, total = memory_parts(_get(option, "memory"))
+        margin = _get(option, "margin_bytes")
+        out.append("\n  " + " · ".join(x for x in (str(_get(option, "quantization") or ""), _runtime(option)) if x))
+        if total:
+            out.append(f" · {format_bytes(total, lang)} · ")
+            out.append_text(fit_label(_get(option, "fit"), lang))
+        if margin is not None:
+            out.append(f" · {t('tui.results.col.margin', lang).lower()} {format_bytes(margin, lang)}", style="dim")
+    return out
+
+
+def _runtime(option: Any) -> str:
+    gpus = _get(option, "num_gpus") or 1
+    runtime = str(_get(option, "runtime") or "")
+    if _get(option, "device") == "gpu" and gpus > 1:
+        runtime += f" x{gpus}"
+    return runtime
+
+
+def model_table(rec: Recommendation, lang: Lang, width: int = 160) -> RenderableType:
     """The chosen model and its runner-ups: quantization, runtime, memory, fit and margin."""
     if rec.model is None:
         if rec.approach == "no-llm":
@@ -240,23 +334,24 @@ def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
         note = rec.selection_note.get(lang) if rec.selection_note else t("tui.results.no_memory", lang)
         return Text(note, style="dim")
     table = Table(expand=True, show_edge=False, pad_edge=False)
-    table.add_column(t("tui.results.col.model", lang), ratio=1)
+    # A model id is never cut: it folds onto a second line in a narrow terminal.
+    table.add_column(t("tui.results.col.model", lang), ratio=1, overflow="fold", min_width=16)
     table.add_column(t("tui.results.col.quantization", lang), no_wrap=True)
     table.add_column(t("tui.results.col.runtime", lang), no_wrap=True)
     table.add_column(t("tui.results.col.memory", lang), justify="right", no_wrap=True)
     table.add_column(t("tui.results.col.fit", lang), no_wrap=True)
     table.add_column(t("tui.results.col.margin", lang), justify="right", no_wrap=True)
     chosen = _get(rec.model, "chosen")
+    fits = chosen_fits(rec)
     options = [chosen, *(_get(rec.model, "runner_ups") or [])]
     for index, option in enumerate(o for o in options if o is not None):
         _, total = memory_parts(_get(option, "memory"))
-        gpus = _get(option, "num_gpus") or 1
-        runtime = str(_get(option, "runtime") or "")
-        if _get(option, "device") == "gpu" and gpus > 1:
-            runtime += f" x{gpus}"
+        runtime = _runtime(option)
         name = Text(str(_get(option, "id") or ""), style="bold" if index == 0 else "")
-        if index == 0:
+        if index == 0 and fits:
             name.append(f" ({t('tui.results.chosen', lang)})", style="green")
+        elif index == 0:
+            name.append(f" ({t('tui.results.smallest', lang)})", style="red")
         margin = _get(option, "margin_bytes")
         table.add_row(
             name,
@@ -267,6 +362,10 @@ def model_table(rec: Recommendation, lang: Lang) -> RenderableType:
             format_bytes(margin, lang) if margin is not None else "",
         )
     extra: list[RenderableType] = [table]
+    if width < NARROW_TABLE:
+        extra = [_model_lines([o for o in options if o is not None], fits, lang)]
+    if not fits:
+        extra.insert(0, Text(t("tui.results.nothing_fits", lang), style="bold red"))
     training = _get(rec.model, "training")
     if training is not None:
         _, train_total = memory_parts(_get(training, "memory"))

@@ -36,5 +36,32 @@ def other_lang(lang: Lang) -> Lang:
 
 
 def colon(lang: Lang) -> str:
-    """The separator after a label: French puts a (no-break) space before the colon."""
-    return "\u00a0: " if lang == "fr" else ": "
+    """The separator after a label: French puts a narrow no-break space (U+202F) before the colon."""
+    return "\u202f: " if lang == "fr" else ": "
+
+
+def localize_error(exc: Exception, lang: Lang) -> str:
+    """An input error located in ``lang`` (file, entry, field, hint); English text is returned as is.
+
+    The core writes its error details in English (the CLI prints them); the app frames them in the
+    user's language so a French reader at least reads where the problem is and what it concerns.
+    """
+    from advisor.errors import InputError, InputErrors
+
+    if lang == "en" or not isinstance(exc, InputError):
+        return str(exc)
+    errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+    lines = [t("tui.error.invalid_file", lang)]
+    for error in errors:
+        where = []
+        if error.file:
+            where.append(f"{error.file}:{error.line}" if error.line else error.file)
+        if error.entry:
+            where.append(t("tui.error.entry", lang, entry=error.entry))
+        if error.field:
+            where.append(t("tui.error.field", lang, field=error.field))
+        detail = error.message.split(": ", 1)[-1] if where else error.message
+        lines.append(f"- {', '.join(where)}{colon(lang) if where else ''}{detail}")
+    if exc.hint:
+        lines.append(t("tui.error.hint", lang, hint=exc.hint))
+    return "\n".join(lines)
