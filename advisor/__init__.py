@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "recommend": "advisor.advice:recommend",
     "estimate_memory": "advisor.sources.models:estimate_memory",
-    "detect_hardware": "advisor.hardware.profile:detect_hardware",
+    "detect_hardware": "advisor.hardware.detect:detect_hardware",
     "smoke_test": "advisor.smoke.runner:smoke_test",
     "models": "advisor.catalog:models",
     "Answers": "advisor.questionnaire:Answers",

@@ -84,7 +84,7 @@ def recommend(
 
 
 def _hardware(hardware: HardwareProfile | dict[str, Any] | None) -> HardwareProfile:
-    from advisor.hardware.profile import resolve_hardware  # detection imports pynvml and psutil: only when needed
+    from advisor.hardware.detect import resolve_hardware  # detection imports pynvml and psutil: only when needed
 
     return resolve_hardware(hardware)
 

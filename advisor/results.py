@@ -13,7 +13,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.hardware.profile import GpuInfo, HardwareProfile
-from advisor.hosted_api import HostedRoute
 from advisor.i18n import Lang, LocalizedText
 from advisor.memory.estimate import MemoryEstimate
 from advisor.questionnaire import Answers
@@ -48,8 +47,31 @@ FitLevel = Literal["comfortable", "tight", "does-not-fit"]
 Distribution = Literal["single", "ddp", "fsdp", "zero3"]
 
 
+class HostedOption(BaseModel):
+    """One API the team could call, with its monthly cost for the stated volume."""
+
+    provider: str
+    model: str
+    eu_hosted: bool
+    region_note: str
+    monthly_cost: float | None = Field(None, description="Volume x tokens x price, per month; None without volume.")
+    cost_per_1000_requests: float = Field(description="Price of 1,000 requests of the use case's prompt and answer.")
+    currency: Literal["USD", "EUR"]
+    price_as_of: str
+    source: str
+
+
+class HostedRoute(BaseModel):
+    """The hosted-API route of a plan."""
+
+    first: bool = Field(description="The API is the recommended first route (the self-hosted plan is the alternative).")
+    reasons: list[str] = Field(description="Why: small team, low budget, modest volume (stable codes).")
+    options: list[HostedOption]
+    prices_as_of: str
+
+
 class Demand(BaseModel):
-    """What the use case asks of the serving plan at its busiest (advisor.throughput.demand_from)."""
+    """What the use case asks of the serving plan at its busiest (advisor.selection.throughput.demand_from)."""
 
     concurrency: int = Field(description="Requests in flight at peak (Little's law, or peak_concurrent_requests).")
     aggregate_tokens_per_second: float = Field(description="Output tokens per second over all requests at peak.")

@@ -63,6 +63,7 @@ def wedged(timeout_s: float) -> tuple[float, str]:
     """Seconds detection takes when nvmlInit never returns, and the status it reports."""
     import pynvml
 
+    from advisor.hardware import detect as hardware_detect
     from advisor.hardware import nvidia as hardware_nvidia
     from advisor.hardware import profile as hardware
 
@@ -72,7 +73,7 @@ def wedged(timeout_s: float) -> tuple[float, str]:
     hardware_nvidia.nvml_library_loadable = lambda: True  # as on a machine with a driver
     try:
         start = time.perf_counter()
-        profile = hardware.detect_hardware(timeout_s=timeout_s)
+        profile = hardware_detect.detect_hardware(timeout_s=timeout_s)
         elapsed = time.perf_counter() - start
     finally:
         pynvml.nvmlInit, hardware_nvidia.nvml_library_loadable = original

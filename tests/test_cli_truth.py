@@ -20,6 +20,7 @@ import pytest
 from advisor.cli import main
 from advisor.commands.rules import rule_counts
 from advisor.errors import EXIT_CODE_MEANINGS, ExitCode
+from advisor.hardware import detect as hardware_detect
 from advisor.hardware import other as hardware_other
 from advisor.hardware import profile as hardware
 from advisor.hardware.profile import busy_note, usable_ram_bytes
@@ -228,7 +229,7 @@ def test_ram_plan_does_not_follow_free_memory(monkeypatch: pytest.MonkeyPatch) -
     seen = []
     for available in (30 * GIB, 5 * GIB):
         monkeypatch.setattr(hardware_other, "detect_ram", lambda a=available: hardware_other.RamInfo(32 * GIB, a))
-        profile = hardware._detect(gpus=False)
+        profile = hardware_detect._detect(gpus=False)
         seen.append(profile.usable_ram_bytes)
         busy = [n for n in profile.notes if "free now" in n]
         assert bool(busy) == (available < usable_ram_bytes(32 * GIB))
@@ -415,6 +416,6 @@ def test_a_busy_gpu_keeps_its_plan_and_gets_a_note(monkeypatch: pytest.MonkeyPat
         "detect_nvidia",
         lambda ram, timeout_s: hardware_nvidia.NvidiaResult(status="ok", gpus=[gpu], physical_count=1),
     )
-    profile = hardware._detect(gpus=True)
+    profile = hardware_detect._detect(gpus=True)
     assert profile.gpus[0].usable_bytes == usable
     assert any(n.startswith("GPU 0: ") and "free now" in n for n in profile.notes) == said

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from advisor.errors import InputError
+from advisor.hardware import detect as hardware_detect
 from advisor.hardware import profile as hardware
+from advisor.hardware.detect import resolve_hardware
 from advisor.hardware.profile import (
     GIB,
     GpuInfo,
@@ -19,7 +21,6 @@ from advisor.hardware.profile import (
     ProbeTimeout,
     call_with_timeout,
     profile_from_override,
-    resolve_hardware,
     usable_gpu_bytes,
     usable_ram_bytes,
 )
@@ -59,7 +60,7 @@ def fake_detect(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
             profile.notes = profile.notes[:1]
         return profile
 
-    monkeypatch.setattr(hardware, "_detect", _detect)
+    monkeypatch.setattr(hardware_detect, "_detect", _detect)
     return calls
 
 
@@ -216,4 +217,4 @@ def test_importing_the_module_loads_neither_pynvml_nor_psutil() -> None:
 def test_the_public_api_exports_detect_hardware() -> None:
     import advisor
 
-    assert advisor.detect_hardware is hardware.detect_hardware
+    assert advisor.detect_hardware is hardware_detect.detect_hardware

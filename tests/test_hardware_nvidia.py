@@ -16,6 +16,7 @@ from typing import Any
 import pynvml
 import pytest
 
+from advisor.hardware import detect as hardware_detect
 from advisor.hardware import nvidia as hardware_nvidia
 from advisor.hardware import profile as hardware
 from advisor.hardware.nvidia import classify, detect_nvidia, read_proc_gpus
@@ -538,7 +539,7 @@ def test_cuda_visible_devices_selects_and_orders_like_cuda(
 def test_cuda_visible_devices_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     FakeNvml([a100(UUID_A), rtx4090(UUID_B)]).install(monkeypatch)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", UUID_B)
-    profile = hardware.detect_hardware()
+    profile = hardware_detect.detect_hardware()
     assert [g.name for g in profile.gpus] == ["NVIDIA GeForce RTX 4090"]
     assert profile.nvml_status == "ok"
 

@@ -10,12 +10,12 @@ import pytest
 import advisor
 from advisor.catalog import load_catalog
 from advisor.errors import InputError, InputErrors
-from advisor.gpu_specs import find_gpu, load_gpus, normalize_gpu_name
-from advisor.hardware.profile import resolve_hardware
+from advisor.hardware.detect import resolve_hardware
+from advisor.hardware.gpus import find_gpu, load_gpus, normalize_gpu_name
 from advisor.quantization import get_quantization, load_quantizations
 from advisor.questionnaire import Answers
 from advisor.selection.models import _budget, _ladder_for, _published, loss_of, quality_of, runs_on, select_models
-from advisor.throughput import LATENCY_TARGETS, deliver, demand_from
+from advisor.selection.throughput import LATENCY_TARGETS, deliver, demand_from
 
 CHAT = {"task_type": "conversational_assistant", "languages": ["en"], "knowledge_source": "general_knowledge"}
 CHAT_FR = {**CHAT, "languages": ["fr"]}
@@ -374,7 +374,7 @@ def test_a_small_team_whose_data_may_leave_gets_the_api_first_with_eu_options_fo
 
 
 def test_the_api_cost_follows_volume_and_tokens() -> None:
-    from advisor.hosted_api import hosted_route
+    from advisor.selection.hosted_api import hosted_route
 
     low = hosted_route(Answers(data_privacy="public_api_ok", volume_per_day=1000), 1000, 100)
     high = hosted_route(Answers(data_privacy="public_api_ok", volume_per_day=2000), 1000, 100)
@@ -400,7 +400,7 @@ def test_a_skilled_team_at_high_volume_self_hosts_first() -> None:
     }
     hosted = plan(answers, {"gpu_name": "H100", "ram_gb": 64}).hosted
     assert hosted is not None and not hosted.first and hosted.reasons == []
-    from advisor.hosted_api import MODEST_VOLUME
+    from advisor.selection.hosted_api import MODEST_VOLUME
 
     assert plan({**answers, "volume_per_day": MODEST_VOLUME}, {"gpu_name": "H100", "ram_gb": 64}).hosted.first
     assert not plan({**answers, "volume_per_day": MODEST_VOLUME + 1}, {"gpu_name": "H100", "ram_gb": 64}).hosted.first
@@ -467,7 +467,7 @@ def test_always_thinking_models_must_decode_their_trace_at_the_speed_the_answer_
 
 
 def test_without_a_volume_the_cheapest_api_per_request_comes_first() -> None:
-    from advisor.hosted_api import hosted_route
+    from advisor.selection.hosted_api import hosted_route
 
     route = hosted_route(Answers(data_privacy="public_api_ok", team_ml_skills="none"), 2000, 300)
     costs = [o.cost_per_1000_requests for o in route.options]

@@ -10,7 +10,7 @@ import yaml
 
 import advisor
 from advisor.errors import InputErrors
-from advisor.hardware.profile import resolve_hardware
+from advisor.hardware.detect import resolve_hardware
 from advisor.questionnaire import dump_answers, load_answers, load_questions
 from advisor.rules.facts import build_facts, fact_specs
 from advisor.rules.loader import load_knowledge_base

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from advisor.hardware.profile import resolve_hardware
+from advisor.hardware.detect import resolve_hardware
 from advisor.questionnaire import Answers
 from advisor.rules.engine import evaluate
 from advisor.rules.facts import build_facts, fact_specs

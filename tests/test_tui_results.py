@@ -178,17 +178,6 @@ async def test_smoke_test_can_be_stopped(monkeypatch: pytest.MonkeyPatch, target
         assert "app.cancel_smoke" not in footer  # hidden again once nothing runs
 
 
-async def test_smoke_module_missing_is_said(monkeypatch: pytest.MonkeyPatch, target: tuple[str, str]) -> None:
-    monkeypatch.setitem(sys.modules, "advisor.smoke.runner", None)  # makes "from advisor import smoke" fail
-    app = AdvisorApp(hardware=HARDWARE, lang="fr")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4", "t")
-        await settle(pilot)
-        assert app.smoke.state == "missing"
-        assert "pas disponible" in text_of(app.screen.query_one("#body-smoke", Static))
-
-
 async def test_no_model_no_smoke_test() -> None:
     app = AdvisorApp(hardware=HARDWARE, lang="en", answers={"needs_language_understanding": "none"})
     async with app.run_test(size=SIZE) as pilot:

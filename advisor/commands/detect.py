@@ -37,7 +37,8 @@ def detect(as_json: bool, timeout_s: float | None, **hardware: Any) -> int:
     --vram/--gpus/--ram and the ADVISOR_HARDWARE, ADVISOR_VRAM_GB, ADVISOR_GPUS and ADVISOR_RAM_GB
     variables show the hardware a plan would be sized for instead.
     """
-    from advisor.hardware.profile import PROBE_TIMEOUT_S, resolve_hardware
+    from advisor.hardware.detect import resolve_hardware
+    from advisor.hardware.profile import PROBE_TIMEOUT_S
 
     profile = resolve_hardware(override_from_options(**hardware), timeout_s=timeout_s or PROBE_TIMEOUT_S)
     if as_json:

@@ -1017,7 +1017,7 @@ class ReportView:
         if hw.source != "detected":
             gpus = hw.usable_gpus
             if gpus:
-                from advisor.gpu_specs import find_gpu
+                from advisor.hardware.gpus import find_gpu
 
                 largest = max(g.total_bytes for g in gpus) / GIB
                 spec = find_gpu(gpus[0].name)

@@ -11,7 +11,7 @@ still be too slow for 60,000 requests a day.
    offers: one GPU, tensor parallel over 2/4/8 GPUs of one node, pipeline parallel across nodes,
    and as many replicas (data parallel) as the remaining GPUs allow.
 3. Size each plan with the memory estimator (KV cache for the requests held at once) and time
-   it with advisor.throughput (decode from bandwidth, prefill from TFLOPS, batching).
+   it with advisor.selection.throughput (decode from bandwidth, prefill from TFLOPS, batching).
 4. Rank by quality for the task and languages (advisor.catalog quality_score, falling back to the
    quality tier while a model is not rated), less the format's measured loss
    (quantizations.yaml quality_loss_pct). Plans that meet the demand come first; among them the
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from advisor.catalog.schema import CatalogEntry
     from advisor.hardware.profile import HardwareProfile
     from advisor.questionnaire import Answers
-    from advisor.throughput import Delivery
-    from advisor.throughput import Demand as DemandFigures
+    from advisor.selection.throughput import Delivery
+    from advisor.selection.throughput import Demand as DemandFigures
 
 # Context sized for when the team did not say: a typical chat turn plus a few retrieved passages.
 DEFAULT_CONTEXT_TOKENS = 4096
@@ -204,7 +204,7 @@ def select_models(
     answers: Answers, hardware: HardwareProfile, approach: str, entries: list[CatalogEntry]
 ) -> ModelChoice | None:
     """The chosen model with runner-ups, its training plan and embedding model; None without candidates."""
-    from advisor.throughput import demand_from
+    from advisor.selection.throughput import demand_from
 
     context = answers.context_tokens or DEFAULT_CONTEXT_TOKENS
     notes: list[LocalizedText] = []
@@ -266,7 +266,7 @@ def select_models(
     unsupported = _unsupported_formats(budget)
     if unsupported:
         notes.append(message("selection.unsupported_format", formats=", ".join(unsupported)))
-    from advisor.hosted_api import hosted_route
+    from advisor.selection.hosted_api import hosted_route
 
     hosted = hosted_route(answers, demand.prompt_tokens, demand.output_tokens)
     if hosted is not None and hosted.first:
@@ -438,8 +438,8 @@ def loss_of(quant: Any, entry: CatalogEntry) -> float:
 
 
 def _budget(hardware: HardwareProfile) -> Budget:
-    from advisor.gpu_specs import find_gpu
-    from advisor.throughput import CPU_BANDWIDTH_GBPS, CPU_TFLOPS
+    from advisor.hardware.gpus import find_gpu
+    from advisor.selection.throughput import CPU_BANDWIDTH_GBPS, CPU_TFLOPS
 
     gpus = hardware.usable_gpus
     if not gpus:
@@ -451,7 +451,7 @@ def _budget(hardware: HardwareProfile) -> Budget:
     if spec is not None:
         bf16, fp8, fp4, tflops, vendor = spec.bf16, spec.fp8, spec.fp4, spec.compute_tflops, spec.vendor
     else:
-        from advisor.gpu_specs import DEFAULT_RIDGE_FLOP_PER_BYTE
+        from advisor.hardware.gpus import DEFAULT_RIDGE_FLOP_PER_BYTE
 
         vendor = slowest.vendor if slowest.vendor in ("nvidia", "amd", "apple") else "nvidia"
         bf16 = cc is None or cc >= 8.0
@@ -661,7 +661,7 @@ def _sweep(
 ) -> list[_Candidate]:
     """Plans of ``entry``: per format (best first), the layout that meets the demand with the fewest
     GPUs per replica, else the fastest; stops at the first format with a plan that meets it."""
-    from advisor.throughput import deliver
+    from advisor.selection.throughput import deliver
 
     context = min(context, entry.context_length)  # a model never holds more than it can read
     quality = quality_of(entry, answers, calib)

@@ -33,8 +33,8 @@ from advisor.tui.dialogs import ConfirmDialog, HelpScreen
 from advisor.tui.hardware_file import read_hardware, with_hardware
 from advisor.tui.presets import gpu_presets
 from advisor.tui.render import SmokeView, smoke_target
-from advisor.tui.screens import PathDialog, QuestionnaireScreen, ResultsScreen, localize_bindings
-from advisor.tui.texts import localize_error, t
+from advisor.tui.screens import PathDialog, QuestionnaireScreen, ResultsScreen
+from advisor.tui.texts import localize_bindings, localize_error, t
 from advisor.units import format_number
 
 DEFAULT_ANSWERS_FILE = "answers.yaml"
@@ -344,12 +344,8 @@ class AdvisorApp(App[None]):
     @work(thread=True, exclusive=True, group="detect")
     def detect_hardware(self) -> None:
         """Detect GPUs and RAM off the UI thread (NVML can take seconds)."""
-        from advisor.hardware import profile as hardware
+        from advisor.hardware.detect import detect_hardware as detect
 
-        detect = getattr(hardware, "detect_hardware", None)
-        if detect is None:
-            self.call_from_thread(self._hardware_found, "unavailable", None, None)
-            return
         try:
             profile = detect()
         except Exception as exc:  # detection problems must never take the questionnaire down
@@ -440,8 +436,6 @@ class AdvisorApp(App[None]):
             rec = rec.model_copy(update={"smoke": view.result})
         try:
             text = rec.to_markdown(lang)
-        except ImportError as exc:  # the report module lands separately
-            return t("tui.error.report_missing", self.lang, error=str(exc))
         except AdvisorError as exc:
             return localize_error(exc, self.lang)
         try:
@@ -468,11 +462,6 @@ class AdvisorApp(App[None]):
         if target is None:
             self.notify(t("tui.smoke.no_model", self.lang), severity="warning")
             return
-        try:
-            from advisor.smoke.runner import smoke_test  # noqa: F401 - only checks that it is there
-        except ImportError as exc:
-            self.smoke = SmokeView(state="missing", error=str(exc))
-            return
         model, quantization = target
         self.smoke = SmokeView(state="running", started=time.monotonic(), model=model, quantization=quantization)
         self.run_smoke(model, quantization)
@@ -485,11 +474,7 @@ class AdvisorApp(App[None]):
     def run_smoke(self, model: str, quantization: str | None) -> None:
         """The smoke test itself (a child process); progress comes back through call_from_thread."""
         worker = get_current_worker()
-        try:
-            from advisor.smoke.runner import smoke_test
-        except ImportError as exc:
-            self.call_from_thread(self._smoke_failed, str(exc))
-            return
+        from advisor.smoke.runner import smoke_test  # the runner only: torch is imported in the child
 
         def progress(step: str, detail: str | None) -> None:
             if worker.is_cancelled:

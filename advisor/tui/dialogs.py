@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from advisor.i18n import Lang
-from advisor.tui.texts import t
+from advisor.tui.texts import localize_bindings, t
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -54,8 +54,6 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def relabel(self, lang: Lang) -> None:
         """Redraw in ``lang``."""
-        from advisor.tui.screens import localize_bindings
-
         localize_bindings(self, lang)
         self.query_one("#confirm-title", Static).update(Content(t(self.title_key, lang)))
         self.query_one("#confirm-body", Static).update(Content(t(self.body_key, lang, **self.values)))
@@ -152,8 +150,6 @@ class HelpScreen(ModalScreen[None]):
 
     def relabel(self, lang: Lang) -> None:
         """Redraw in ``lang``."""
-        from advisor.tui.screens import localize_bindings
-
         localize_bindings(self, lang)
         self.query_one("#help-title", Static).update(Content(t("tui.help.title", lang)))
         self.query_one("#help-body", Static).update(help_table(lang))

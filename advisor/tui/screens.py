@@ -34,7 +34,7 @@ from advisor.tui import render
 from advisor.tui.dialogs import ConfirmDialog
 from advisor.tui.fields import QuestionField, make_field
 from advisor.tui.panels import HardwarePanel, LivePanel
-from advisor.tui.texts import t
+from advisor.tui.texts import localize_bindings, t
 
 if TYPE_CHECKING:
     from advisor.tui.app import AdvisorApp
@@ -59,23 +59,6 @@ def fit_footer(screen: Any) -> None:
     with suppress(Exception):
         screen.query_one(Footer).show_command_palette = not narrow
     screen.refresh_bindings()
-
-
-def localize_bindings(node: Any, lang: Lang) -> None:
-    """Rewrite the footer descriptions of ``node``'s bindings whose id is a ``tui.key.*`` message.
-
-    Textual keeps descriptions in frozen ``Binding`` objects; replacing them in the node's own
-    bindings map (a copy of the class map, lists included, rebuilt here) is what lets the footer
-    follow the language switch.
-    """
-    from dataclasses import replace
-
-    bindings = node._bindings
-    for key, items in list(bindings.key_to_bindings.items()):
-        bindings.key_to_bindings[key] = [
-            replace(b, description=t(b.id, lang)) if b.id and b.id.startswith("tui.key.") else b for b in items
-        ]
-    node.refresh_bindings()
 
 
 class AfterFirstPaint(Widget):

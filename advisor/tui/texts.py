@@ -65,3 +65,20 @@ def localize_error(exc: Exception, lang: Lang) -> str:
     if exc.hint:
         lines.append(t("tui.error.hint", lang, hint=exc.hint))
     return "\n".join(lines)
+
+
+def localize_bindings(node: Any, lang: Lang) -> None:
+    """Rewrite the footer descriptions of ``node``'s bindings whose id is a ``tui.key.*`` message.
+
+    Textual keeps descriptions in frozen ``Binding`` objects; replacing them in the node's own
+    bindings map (a copy of the class map, lists included, rebuilt here) is what lets the footer
+    follow the language switch.
+    """
+    from dataclasses import replace
+
+    bindings = node._bindings
+    for key, items in list(bindings.key_to_bindings.items()):
+        bindings.key_to_bindings[key] = [
+            replace(b, description=t(b.id, lang)) if b.id and b.id.startswith("tui.key.") else b for b in items
+        ]
+    node.refresh_bindings()

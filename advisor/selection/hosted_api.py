@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
+from advisor.results import HostedOption, HostedRoute
 
 PRICES_FILE = PACKAGE_DIR / "data" / "api_prices.yaml"
 # Up to this many requests a day, an API bill stays small next to a GPU server and its upkeep.
@@ -79,29 +80,6 @@ class ApiPriceTable(BaseModel):
 
     as_of: str
     providers: tuple[ApiPrice, ...]
-
-
-class HostedOption(BaseModel):
-    """One API the team could call, with its monthly cost for the stated volume."""
-
-    provider: str
-    model: str
-    eu_hosted: bool
-    region_note: str
-    monthly_cost: float | None = Field(None, description="Volume x tokens x price, per month; None without volume.")
-    cost_per_1000_requests: float = Field(description="Price of 1,000 requests of the use case's prompt and answer.")
-    currency: Literal["USD", "EUR"]
-    price_as_of: str
-    source: str
-
-
-class HostedRoute(BaseModel):
-    """The hosted-API route of a plan."""
-
-    first: bool = Field(description="The API is the recommended first route (the self-hosted plan is the alternative).")
-    reasons: list[str] = Field(description="Why: small team, low budget, modest volume (stable codes).")
-    options: list[HostedOption]
-    prices_as_of: str
 
 
 @lru_cache(maxsize=1)
