@@ -43,7 +43,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 def approach_label(approach: str, lang: Lang) -> str:
     """The approach as people call it ("No LLM", "RAG")."""
-    return t_or(f"approach.{approach}", lang, approach)
+    return t(f"approach.{approach}", lang)
 
 
 def effect_label(reason: Any, lang: Lang) -> str:
@@ -290,7 +290,7 @@ def fit_label(fit: str | None, lang: Lang) -> Text:
     if not fit:
         return Text("")
     style = {"comfortable": "green", "tight": "yellow", "does-not-fit": "red"}.get(fit, "")
-    return Text(t_or(f"tui.fit.{fit}", lang, fit), style=style)
+    return Text(t(f"tui.fit.{fit}", lang), style=style)
 
 
 NARROW_TABLE = 100

@@ -18,7 +18,8 @@ def t(key: str, lang: Lang, **values: Any) -> str:
 
 
 def t_or(key: str, lang: Lang, fallback: str, **values: Any) -> str:
-    """Like :func:`t`, but ``fallback`` when the key is not in the YAML (data that is still landing)."""
+    """Like :func:`t`, but ``fallback`` for a name from an open set that has no text: a step the smoke
+    child reports, a breakdown part a newer estimator adds. Closed sets (approaches, fits) use :func:`t`."""
     try:
         return t(key, lang, **values)
     except KeyError:
