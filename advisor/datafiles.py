@@ -87,8 +87,11 @@ def read_bounded(path: Path, max_bytes: int, *, what: str = "file") -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     if len(raw) > max_bytes:
-        raise InputError(f"larger than the {format_size(max_bytes)} limit for a {what}; refused unread",
-                         file=str(path), hint="is this the file you meant?")
+        raise InputError(
+            f"larger than the {format_size(max_bytes)} limit for a {what}; refused unread",
+            file=str(path),
+            hint="is this the file you meant?",
+        )
     return raw
 
 
@@ -288,8 +291,14 @@ def errors_from_validation(
             message = f"{clip(err['msg'])} (got {excerpt(bad)})"
         found.append(InputError(message, file=file, entry=entry, field=field or None))
     if len(errors) > MAX_REPORTED_ERRORS:
-        found.append(InputError(f"... and {len(errors) - MAX_REPORTED_ERRORS:,} more problems of the same kinds "
-                                f"(the first {MAX_REPORTED_ERRORS} are listed)", file=file, entry=entry))
+        found.append(
+            InputError(
+                f"... and {len(errors) - MAX_REPORTED_ERRORS:,} more problems of the same kinds "
+                f"(the first {MAX_REPORTED_ERRORS} are listed)",
+                file=file,
+                entry=entry,
+            )
+        )
     return found
 
 
@@ -360,4 +369,3 @@ def _allowed_from_ctx(ctx: dict[str, Any]) -> list[str]:
     if not expected:
         return []
     return _QUOTED.findall(str(expected))
-

@@ -61,8 +61,10 @@ _WORDS = {
 def _example(question: Question) -> str | None:
     if question.example is None:
         return None
-    return json.dumps(question.example, ensure_ascii=False) if isinstance(question.example, list) else str(
-        question.example
+    return (
+        json.dumps(question.example, ensure_ascii=False)
+        if isinstance(question.example, list)
+        else str(question.example)
     )
 
 

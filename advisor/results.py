@@ -204,6 +204,8 @@ ErrorCode = Literal[
     "failed",
 ]
 Verdict = Literal["fits", "does-not-fit", "could-not-run"]
+
+
 class SmokeError(BaseModel):
     """Why a smoke test did not pass, in words a person can act on."""
 
@@ -238,9 +240,7 @@ class SmokeResult(BaseModel):
     )
     error: SmokeError | None = Field(None, description="Set whenever ok is False.")
     model: str = Field(description="The Hub id or directory as given.")
-    model_path: str | None = Field(
-        None, description="The local directory actually loaded (a Hub snapshot path)."
-    )
+    model_path: str | None = Field(None, description="The local directory actually loaded (a Hub snapshot path).")
     revision: str | None = None
     device: str | None = Field(None, description="Where the weights went: 'cpu', 'cuda:0', 'cuda:0,cuda:1'.")
     quantization: str | None = Field(None, description="Quantization the last attempt loaded or tried.")

@@ -30,7 +30,8 @@ from pathlib import Path
 from bench_common import ROOT, replace_readme_section
 
 BOMB = "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
-    f"{b}: &{b} [{','.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+    f"{b}: &{b} [{','.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+)
 TINY_LLAMA = {
     "model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
     "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 256,
@@ -64,11 +65,15 @@ def _config(folder: Path, name: str, **fields: object) -> list[str]:
 
 
 def _user_catalog_bomb(folder: Path) -> tuple[list[str], dict[str, str]]:
-    levels = "".join(f"      {b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi",
-                                                                                       strict=True))
+    levels = "".join(
+        f"      {b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
     path = folder / "user-catalog.yaml"
-    path.write_text("version: user\nmodels:\n  - id: local/bomb\n    source: {dir: /x}\n    config:\n"
-                    "      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + levels, encoding="utf-8")
+    path.write_text(
+        "version: user\nmodels:\n  - id: local/bomb\n    source: {dir: /x}\n    config:\n"
+        "      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + levels,
+        encoding="utf-8",
+    )
     return ["catalog", "show", "local/bomb"], {"ADVISOR_USER_CATALOG": str(path)}
 
 
@@ -91,8 +96,13 @@ def run_once(args: list[str], env: dict[str, str]) -> tuple[float, int, int, int
     """(wall s, exit code, stderr bytes, peak RSS bytes) of one ``python -m advisor`` run."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "advisor", *args], stdout=subprocess.DEVNULL, stderr=err,
-                                cwd=ROOT, env={**os.environ, **env})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "advisor", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=ROOT,
+            env={**os.environ, **env},
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -161,16 +171,19 @@ def main() -> None:
             runs = [run_once(args, env) for _ in range(options.runs)]
             wall = statistics.median(r[0] for r in runs)
             code, err_bytes, rss = runs[-1][1], runs[-1][2], max(r[3] for r in runs)
-            lines.append(f"| {label} | `advisor {args[0]} {args[1] if args[0] == 'catalog' else '...'}` | {code} | "
-                         f"{wall:.2f} | {err_bytes:,} | {rss / 2**20:.0f} |")
+            lines.append(
+                f"| {label} | `advisor {args[0]} {args[1] if args[0] == 'catalog' else '...'}` | {code} | "
+                f"{wall:.2f} | {err_bytes:,} | {rss / 2**20:.0f} |"
+            )
             print(lines[-1], flush=True)
     lines += ["", "| guard, in process | median µs |", "|---|---:|"]
     for label, micros in in_process():
         lines.append(f"| {label} | {micros:,.0f} |")
         print(lines[-1], flush=True)
     if options.write_readme:
-        replace_readme_section("<!-- bounded-input:start -->", "<!-- bounded-input:end -->", "\n".join(lines),
-                               heading="Hostile input")
+        replace_readme_section(
+            "<!-- bounded-input:start -->", "<!-- bounded-input:end -->", "\n".join(lines), heading="Hostile input"
+        )
 
 
 if __name__ == "__main__":

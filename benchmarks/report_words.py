@@ -74,8 +74,9 @@ def main() -> None:
     if args.write_readme:
         from bench_common import replace_readme_section
 
-        replace_readme_section("<!-- report-words:start -->", "<!-- report-words:end -->", text,
-                               heading="Report length")
+        replace_readme_section(
+            "<!-- report-words:start -->", "<!-- report-words:end -->", text, heading="Report length"
+        )
 
 
 if __name__ == "__main__":

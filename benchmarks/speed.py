@@ -195,8 +195,14 @@ def measure(runs: int, llmfit: str | None) -> list[tuple[str, str, str, str]]:
     run_once(False, 120.0)  # warm the bytecode cache
     paints = [run_once(False, 120.0) for _ in range(runs)]
     painted = statistics.median(p["painted_s"] for p in paints if "painted_s" in p)
-    rows.append(("`advisor` (terminal app) first screen painted, 80x24 headless, hardware detected (median)",
-                 f"{painted * 1000:.0f} ms", "< 1 s", "ok" if painted < 1.0 else "FAIL"))
+    rows.append(
+        (
+            "`advisor` (terminal app) first screen painted, 80x24 headless, hardware detected (median)",
+            f"{painted * 1000:.0f} ms",
+            "< 1 s",
+            "ok" if painted < 1.0 else "FAIL",
+        )
+    )
     if theirs:
         their_median = statistics.median(theirs)
         ratio = cli_median / their_median

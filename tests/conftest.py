@@ -31,6 +31,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _SESSION_HOME is not None:
         shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
+
 # Hardware profiles the scenario and CLI tests plan for (the machine running the tests has no GPU).
 HARDWARE = {
     "cpu": {"gpus": [], "ram_gb": 32},

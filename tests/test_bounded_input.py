@@ -21,7 +21,8 @@ from advisor.questionnaire import load_answers
 
 # The classic "billion laughs" in 398 bytes: nine levels of nine aliases, 9**9 strings expanded.
 BOMB = "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
-    f"{b}: &{b} [{','.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+    f"{b}: &{b} [{','.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -87,8 +88,9 @@ def test_a_catalog_over_its_limit_is_refused(tmp_path: Path) -> None:
         parse_catalog_file(catalog)
 
 
-def test_a_hardware_file_over_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_hardware_file_over_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     hardware = tmp_path / "hw.yaml"
     hardware.write_text("ram_gb: 64\n" + "#" * datafiles.MAX_FILE_BYTES + "\n", encoding="utf-8")
     monkeypatch.setenv("ADVISOR_HARDWARE", str(hardware))

@@ -68,18 +68,37 @@ def test_builtin_catalog_size_and_coverage() -> None:
 @pytest.mark.parametrize(
     "model_id",
     [
-        "meta-llama/Llama-2-7b-chat-hf", "meta-llama/Llama-3.1-8B-Instruct",
-        "meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.2-1B-Instruct",
-        "mistralai/Mistral-7B-Instruct-v0.3", "mistralai/Mixtral-8x7B-Instruct-v0.1",
-        "mistralai/Mistral-Nemo-Instruct-2407", "tiiuae/falcon-7b-instruct", "bigscience/bloom-560m",
-        "google/gemma-2-9b-it", "google/gemma-3-27b-it", "Qwen/Qwen2.5-72B-Instruct", "Qwen/Qwen3-30B-A3B",
-        "microsoft/phi-4", "HuggingFaceTB/SmolLM2-135M-Instruct", "allenai/OLMo-2-1124-13B-Instruct",
-        "openai/gpt-oss-20b", "openai/gpt-oss-120b", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B",
-        "croissantllm/CroissantLLMChat-v0.1", "OpenLLM-France/Lucie-7B-Instruct-v1.1",
-        "google-bert/bert-base-uncased", "FacebookAI/roberta-base", "distilbert/distilbert-base-uncased",
-        "almanach/camembert-base", "google/flan-t5-base", "facebook/bart-large-cnn",
+        "meta-llama/Llama-2-7b-chat-hf",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "meta-llama/Llama-3.3-70B-Instruct",
+        "meta-llama/Llama-3.2-1B-Instruct",
+        "mistralai/Mistral-7B-Instruct-v0.3",
+        "mistralai/Mixtral-8x7B-Instruct-v0.1",
+        "mistralai/Mistral-Nemo-Instruct-2407",
+        "tiiuae/falcon-7b-instruct",
+        "bigscience/bloom-560m",
+        "google/gemma-2-9b-it",
+        "google/gemma-3-27b-it",
+        "Qwen/Qwen2.5-72B-Instruct",
+        "Qwen/Qwen3-30B-A3B",
+        "microsoft/phi-4",
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "allenai/OLMo-2-1124-13B-Instruct",
+        "openai/gpt-oss-20b",
+        "openai/gpt-oss-120b",
+        "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B",
+        "croissantllm/CroissantLLMChat-v0.1",
+        "OpenLLM-France/Lucie-7B-Instruct-v1.1",
+        "google-bert/bert-base-uncased",
+        "FacebookAI/roberta-base",
+        "distilbert/distilbert-base-uncased",
+        "almanach/camembert-base",
+        "google/flan-t5-base",
+        "facebook/bart-large-cnn",
         "state-spaces/mamba-1.4b-hf",
-        "ai21labs/AI21-Jamba-1.5-Mini", "BAAI/bge-m3", "intfloat/multilingual-e5-large-instruct",
+        "ai21labs/AI21-Jamba-1.5-Mini",
+        "BAAI/bge-m3",
+        "intfloat/multilingual-e5-large-instruct",
     ],
 )
 def test_families_the_guide_names_are_present(model_id: str) -> None:
@@ -165,8 +184,10 @@ def test_load_is_cached_fast_and_imports_nothing_heavy() -> None:
     for _ in range(1000):
         load_catalog()
     assert (time.perf_counter() - start) / 1000 < 0.005
-    code = ("import sys, advisor.catalog as c; c.load_catalog(); heavy = ('torch', 'transformers', "
-            "'accelerate', 'textual'); print(sorted(m for m in heavy if m in sys.modules))")
+    code = (
+        "import sys, advisor.catalog as c; c.load_catalog(); heavy = ('torch', 'transformers', "
+        "'accelerate', 'textual'); print(sorted(m for m in heavy if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
 
@@ -185,8 +206,9 @@ def test_load_other_file_and_clear_cache(tmp_path: Path) -> None:
 def test_merge_overlay_replaces_and_adds() -> None:
     mine = raw_entry("Qwen/Qwen2.5-7B-Instruct") | {"quality_tier": 5}
     new = raw_entry("BAAI/bge-m3") | {"id": "acme/internal-embedder", "name": "ACME embedder"}
-    overlay = Catalog(version="user.1", entries=[CatalogEntry.model_validate(e) for e in (mine, new)],
-                      sources=["user.yaml"])
+    overlay = Catalog(
+        version="user.1", entries=[CatalogEntry.model_validate(e) for e in (mine, new)], sources=["user.yaml"]
+    )
     merged = merge_catalogs(CATALOG, overlay)
     assert len(merged) == len(CATALOG) + 1
     assert merged.get("Qwen/Qwen2.5-7B-Instruct").quality_tier == 5

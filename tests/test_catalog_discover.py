@@ -31,8 +31,14 @@ class FakeListing:
         self.calls: list[dict[str, Any]] = []
         self.fail: BaseException | None = None
 
-    def __call__(self, author: str | None = None, pipeline_tag: str | None = None, sort: str | None = None,
-                 limit: int | None = None, **kwargs: Any) -> Any:
+    def __call__(
+        self,
+        author: str | None = None,
+        pipeline_tag: str | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
         from huggingface_hub import ModelInfo
 
         self.calls.append({"author": author, "pipeline_tag": pipeline_tag, "sort": sort, "limit": limit, **kwargs})
@@ -67,9 +73,24 @@ def known() -> list[str]:
 
 def test_allowlist_names_the_labs_the_issue_trusts() -> None:
     rules = load_publishers()
-    for org in ("meta-llama", "mistralai", "Qwen", "google", "microsoft", "openai", "deepseek-ai", "zai-org",
-                "moonshotai", "MiniMaxAI", "ibm-granite", "allenai", "HuggingFaceTB", "utter-project",
-                "swiss-ai", "nvidia"):
+    for org in (
+        "meta-llama",
+        "mistralai",
+        "Qwen",
+        "google",
+        "microsoft",
+        "openai",
+        "deepseek-ai",
+        "zai-org",
+        "moonshotai",
+        "MiniMaxAI",
+        "ibm-granite",
+        "allenai",
+        "HuggingFaceTB",
+        "utter-project",
+        "swiss-ai",
+        "nvidia",
+    ):
         assert org in rules.publishers, org
     assert set(rules.tasks) == {"text-generation", "embedding", "reranking", "translation"}
 
@@ -106,7 +127,10 @@ def test_new_models_of_a_lab_are_offered_and_conversions_skipped(listing: FakeLi
     assert listing.calls[0]["limit"] == 20 and "createdAt" in listing.calls[0]["expand"]
     next_model = found.offered[0]
     assert (next_model.created, next_model.downloads, next_model.pipeline_tag) == (
-        "2025-09-09", 900000, "text-generation")
+        "2025-09-09",
+        900000,
+        "text-generation",
+    )
 
 
 def test_task_filters_by_pipeline_tag(listing: FakeListing) -> None:
@@ -130,8 +154,9 @@ def test_merges_uncensored_and_community_fine_tunes_need_all(listing: FakeListin
     assert len(everything.offered) == 3
 
 
-def test_cli_lists_to_stdout_and_counts_skipped_on_stderr(listing: FakeListing,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lists_to_stdout_and_counts_skipped_on_stderr(
+    listing: FakeListing, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "catalog", "discover", "--publisher", "mistralai")
     assert code == ExitCode.OK
     assert "mistralai/Mistral-Small-3.2-24B-Instruct-2506" in out and "1,500,000" in out
@@ -143,16 +168,16 @@ def test_cli_lists_to_stdout_and_counts_skipped_on_stderr(listing: FakeListing,
     assert data["skipped"][0]["skipped"] == "in catalog" and data["added"] == []
 
 
-def test_every_allowlisted_publisher_is_asked_by_default(listing: FakeListing,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_allowlisted_publisher_is_asked_by_default(
+    listing: FakeListing, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, _ = run(capsys, "catalog", "discover", "--limit", "5")
     assert code == ExitCode.OK
     assert [c["author"] for c in listing.calls] == load_publishers().publishers
     assert {c["limit"] for c in listing.calls} == {5}
 
 
-def test_publisher_outside_the_allowlist_needs_all(listing: FakeListing,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_publisher_outside_the_allowlist_needs_all(listing: FakeListing, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "catalog", "discover", "--publisher", "some-user")
     assert code == ExitCode.USAGE and out == "" and "allowlist" in err and "--all" in err
     assert listing.calls == []  # refused before asking the Hub
@@ -160,8 +185,11 @@ def test_publisher_outside_the_allowlist_needs_all(listing: FakeListing,
     assert code == ExitCode.USAGE and "text-generation" in err
 
 
-def test_add_goes_through_catalog_add_and_arrives_not_rated(listing: FakeListing, hub: FakeHub,  # noqa: F811
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_goes_through_catalog_add_and_arrives_not_rated(
+    listing: FakeListing,
+    hub: FakeHub,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, err = run(capsys, "catalog", "discover", "--publisher", "acme-lab", "--all", "--add")
     assert code == ExitCode.OK, err
     assert "added 1 to your user catalog, not rated" in err
@@ -178,8 +206,9 @@ def test_add_goes_through_catalog_add_and_arrives_not_rated(listing: FakeListing
 # ------------------------------------------------------------------ offline, unreachable, refused
 
 
-def test_offline_is_a_clear_exit_4(listing: FakeListing, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_offline_is_a_clear_exit_4(
+    listing: FakeListing, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)

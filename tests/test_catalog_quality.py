@@ -192,8 +192,13 @@ def test_rated_models_order_as_the_sources_do() -> None:
 
 
 def test_generative_models_teams_use_are_rated_for_general_use() -> None:
-    for model_id in ("Qwen/Qwen3-8B", "google/gemma-3-27b-it", "meta-llama/Llama-3.1-8B-Instruct",
-                     "microsoft/phi-4", "Qwen/Qwen2.5-72B-Instruct"):
+    for model_id in (
+        "Qwen/Qwen3-8B",
+        "google/gemma-3-27b-it",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "microsoft/phi-4",
+        "Qwen/Qwen2.5-72B-Instruct",
+    ):
         assert CATALOG.get(model_id).quality_score("general") is not None, model_id
 
 

@@ -138,13 +138,9 @@ class FakeNvml:
             if self.v2_error is not None:
                 raise self.v2_error()
             used = gpu.total - gpu.free - gpu.reserved
-            return SimpleNamespace(
-                version=version, total=gpu.total, reserved=gpu.reserved, free=gpu.free, used=used
-            )
+            return SimpleNamespace(version=version, total=gpu.total, reserved=gpu.reserved, free=gpu.free, used=used)
         self._check(gpu, "nvmlDeviceGetMemoryInfo")
-        return SimpleNamespace(
-            total=gpu.total, free=gpu.free, used=gpu.total - gpu.free
-        )  # v1: used has reserved
+        return SimpleNamespace(total=gpu.total, free=gpu.free, used=gpu.total - gpu.free)  # v1: used has reserved
 
     def nvmlDeviceGetCudaComputeCapability(self, gpu: FakeGpu) -> tuple[int, int]:
         self._check(gpu, "nvmlDeviceGetCudaComputeCapability")
@@ -221,9 +217,7 @@ def proc_tree(tmp_path: Path) -> Path:
     for bus in ("0000_17_00.0", "0000_65_00.0"):
         folder = root / bus.replace("_", ":")
         folder.mkdir(parents=True)
-        (folder / "information").write_text(
-            (FIXTURES / f"proc-driver-nvidia-gpus-{bus}-information.txt").read_text()
-        )
+        (folder / "information").write_text((FIXTURES / f"proc-driver-nvidia-gpus-{bus}-information.txt").read_text())
     return root
 
 
@@ -270,9 +264,7 @@ def test_library_not_found_is_not_an_error(monkeypatch: pytest.MonkeyPatch) -> N
 def test_library_missing_while_the_kernel_lists_gpus_points_at_the_container(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    result = detect(
-        monkeypatch, FakeNvml([], init_error=pynvml.NVMLError_LibraryNotFound), proc=proc_tree(tmp_path)
-    )
+    result = detect(monkeypatch, FakeNvml([], init_error=pynvml.NVMLError_LibraryNotFound), proc=proc_tree(tmp_path))
     assert [g.name for g in result.gpus] == ["GeForce GTX 1080 Ti", "GeForce GTX TITAN X"]
     assert all(g.status == "unusable" and g.problem == "library_not_found" for g in result.gpus)
     assert any("--gpus all" in note for note in result.notes)
@@ -329,9 +321,7 @@ def test_a_hung_driver_hits_the_timeout_then_the_probe_is_not_restarted_until_it
         # The fake is still blocked (release is not set), so only the timeout can have returned.
         assert not release.is_set()
         assert first.status == "timeout"
-        assert {g.problem for g in first.gpus} == {"timeout"} and not any(
-            g.status == "ok" for g in first.gpus
-        )
+        assert {g.problem for g in first.gpus} == {"timeout"} and not any(g.status == "ok" for g in first.gpus)
         assert any("did not answer" in note for note in first.notes)
         second = detect(monkeypatch, fake, timeout_s=0.5)
         assert second.status == "timeout"
@@ -360,12 +350,8 @@ def test_healthy_gpus_report_v2_memory_and_usable_bytes(monkeypatch: pytest.Monk
     assert [g.index for g in result.gpus] == [0, 1] and [g.uuid for g in result.gpus] == [UUID_A, UUID_C]
 
 
-@pytest.mark.parametrize(
-    "error", [pynvml.NVMLError_FunctionNotFound, pynvml.NVMLError_ArgumentVersionMismatch]
-)
-def test_memory_info_v2_missing_falls_back_to_v1(
-    monkeypatch: pytest.MonkeyPatch, error: type[Exception]
-) -> None:
+@pytest.mark.parametrize("error", [pynvml.NVMLError_FunctionNotFound, pynvml.NVMLError_ArgumentVersionMismatch])
+def test_memory_info_v2_missing_falls_back_to_v1(monkeypatch: pytest.MonkeyPatch, error: type[Exception]) -> None:
     fake = FakeNvml([rtx4090()], v2_error=error)
     result = detect(monkeypatch, fake)
     gpu = result.gpus[0]
@@ -411,9 +397,7 @@ def test_unreadable_memory_makes_the_gpu_unusable_not_zero_sized(monkeypatch: py
     assert "--vram" in (gpu.note or "")
 
 
-@pytest.mark.parametrize(
-    "where", ["nvmlDeviceGetHandleByIndex", "nvmlDeviceGetName", "nvmlDeviceGetMemoryInfo_v2"]
-)
+@pytest.mark.parametrize("where", ["nvmlDeviceGetHandleByIndex", "nvmlDeviceGetName", "nvmlDeviceGetMemoryInfo_v2"])
 @pytest.mark.parametrize("error", [pynvml.NVMLError_GpuIsLost, pynvml.NVMLError_Unknown])
 def test_one_lost_gpu_is_marked_and_the_others_kept(
     monkeypatch: pytest.MonkeyPatch, where: str, error: type[Exception]

@@ -37,9 +37,7 @@ def write(path: Path, text: str) -> None:
 # --- cgroup limits -------------------------------------------------------------------------------
 
 
-def v1_tree(
-    tmp_path: Path, own_limit: str, root_limit: str = V1_UNLIMITED, own_dir: bool = True
-) -> tuple[Path, Path]:
+def v1_tree(tmp_path: Path, own_limit: str, root_limit: str = V1_UNLIMITED, own_dir: bool = True) -> tuple[Path, Path]:
     """A cgroup v1 tree shaped like the recorded /proc/self/cgroup of the development container."""
     proc = tmp_path / "cgroup"
     shutil.copy(FIXTURES / "proc-self-cgroup-v1-hybrid.txt", proc)
@@ -213,9 +211,7 @@ def test_amd_prefers_rocm_smi_then_falls_back_to_sysfs(tmp_path: Path) -> None:
         use_amdsmi=False,
     )
     assert [g.total_bytes for g in gpus] == [24 * GIB]
-    assert any("rocm-smi is installed but" in note for note in notes) and any(
-        "sysfs" in note for note in notes
-    )
+    assert any("rocm-smi is installed but" in note for note in notes) and any("sysfs" in note for note in notes)
 
 
 def test_no_amd_anything_says_nothing(tmp_path: Path) -> None:
@@ -259,13 +255,9 @@ def test_apple_wired_limit_override_is_capped_by_available_ram() -> None:
 
 
 def test_apple_under_rosetta_and_intel_macs() -> None:
-    gpus, notes = detect_apple(
-        RAM_16, run=sysctl({"hw.optional.arm64": "1"}), system="Darwin", machine="x86_64"
-    )
+    gpus, notes = detect_apple(RAM_16, run=sysctl({"hw.optional.arm64": "1"}), system="Darwin", machine="x86_64")
     assert len(gpus) == 1 and any("Rosetta" in note for note in notes)
-    gpus, notes = detect_apple(
-        RAM_16, run=sysctl({"hw.optional.arm64": "0"}), system="Darwin", machine="x86_64"
-    )
+    gpus, notes = detect_apple(RAM_16, run=sysctl({"hw.optional.arm64": "0"}), system="Darwin", machine="x86_64")
     assert gpus == [] and any("Intel Mac" in note for note in notes)
 
 

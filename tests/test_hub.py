@@ -59,7 +59,9 @@ def http_error(kind: str, status: int, repo_id: str, message: str) -> Exception:
 
 def gated_error(repo_id: str) -> Exception:
     return http_error(
-        "GatedRepoError", 403, repo_id,
+        "GatedRepoError",
+        403,
+        repo_id,
         f"403 Client Error. (Request ID: Root=1-abc)\n\nCannot access gated repo for url "
         f"https://huggingface.co/{repo_id}/resolve/main/config.json.\nAccess to model {repo_id} is restricted "
         f"and you are not in the authorized list. Visit https://huggingface.co/{repo_id} to ask for access.",
@@ -68,7 +70,9 @@ def gated_error(repo_id: str) -> Exception:
 
 def missing_error(repo_id: str) -> Exception:
     return http_error(
-        "RepositoryNotFoundError", 404, repo_id,
+        "RepositoryNotFoundError",
+        404,
+        repo_id,
         f"404 Client Error. (Request ID: Root=1-abc)\n\nRepository Not Found for url: "
         f"https://huggingface.co/api/models/{repo_id}.\nPlease make sure you specified the correct `repo_id` "
         "and `repo_type`.\nIf you are trying to access a private or gated repo, make sure you are authenticated.",
@@ -77,7 +81,9 @@ def missing_error(repo_id: str) -> Exception:
 
 def rate_limit_error(repo_id: str) -> Exception:
     return http_error(
-        "HfHubHTTPError", 429, repo_id,
+        "HfHubHTTPError",
+        429,
+        repo_id,
         f"429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/{repo_id}",
     )
 
@@ -137,13 +143,16 @@ class FakeHub:
         files = {
             name: SafetensorsFileMetadata(
                 metadata=file["metadata"],
-                tensors={t: TensorInfo(dtype=i["dtype"], shape=i["shape"], data_offsets=tuple(i["data_offsets"]))
-                         for t, i in file["tensors"].items()},
+                tensors={
+                    t: TensorInfo(dtype=i["dtype"], shape=i["shape"], data_offsets=tuple(i["data_offsets"]))
+                    for t, i in file["tensors"].items()
+                },
             )
             for name, file in data["files"].items()
         }
-        return SafetensorsRepoMetadata(metadata=data["metadata"], sharded=data["sharded"],
-                                       weight_map=data["weight_map"], files_metadata=files)
+        return SafetensorsRepoMetadata(
+            metadata=data["metadata"], sharded=data["sharded"], weight_map=data["weight_map"], files_metadata=files
+        )
 
     def count(self, call: str) -> int:
         return sum(1 for c, _, _ in self.calls if c == call)
@@ -155,10 +164,12 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
 
     fake = FakeHub(tmp_path / "hf-cache")
     monkeypatch.setattr(HfApi, "model_info", lambda self, repo_id, **kw: fake.model_info(repo_id, **kw))
-    monkeypatch.setattr(HfApi, "hf_hub_download",
-                        lambda self, repo_id, filename, **kw: fake.hf_hub_download(repo_id, filename, **kw))
-    monkeypatch.setattr(HfApi, "get_safetensors_metadata",
-                        lambda self, repo_id, **kw: fake.get_safetensors_metadata(repo_id, **kw))
+    monkeypatch.setattr(
+        HfApi, "hf_hub_download", lambda self, repo_id, filename, **kw: fake.hf_hub_download(repo_id, filename, **kw)
+    )
+    monkeypatch.setattr(
+        HfApi, "get_safetensors_metadata", lambda self, repo_id, **kw: fake.get_safetensors_metadata(repo_id, **kw)
+    )
     # conftest turns offline mode on for the whole suite; these tests play an online Hub.
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
@@ -318,8 +329,9 @@ def test_offline_with_the_config_in_the_hf_cache(hub: FakeHub, monkeypatch: pyte
 
     repo = "acme-lab/smollm2-135m-support-fr"
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    hub.fail[(repo, "get_safetensors_metadata")] = OfflineModeIsEnabled("Cannot reach https://huggingface.co: "
-                                                                        "offline mode is enabled.")
+    hub.fail[(repo, "get_safetensors_metadata")] = OfflineModeIsEnabled(
+        "Cannot reach https://huggingface.co: offline mode is enabled."
+    )
     facts = read_hub(repo)
     entry = entry_from_facts(facts)
     assert facts.card == "offline" and entry.licence.id == "unknown" and not entry.licence.commercial_use
@@ -466,13 +478,16 @@ def test_local_readme_front_matter(tmp_path: Path) -> None:
     [
         (lambda d: None, "no config.json"),
         (lambda d: (d / "config.json").write_text("{oops"), "not valid JSON"),
-        (lambda d: ((d / "config.json").write_text("{}"), (d / "model.safetensors").write_bytes(b"\x10\x00")),
-         "truncated safetensors"),
+        (
+            lambda d: ((d / "config.json").write_text("{}"), (d / "model.safetensors").write_bytes(b"\x10\x00")),
+            "truncated safetensors",
+        ),
     ],
     ids=["no-config", "bad-json", "truncated-header"],
 )
-def test_bad_directories_are_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: Any,
-                                          expected: str) -> None:
+def test_bad_directories_are_input_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: Any, expected: str
+) -> None:
     directory = tmp_path / "not-a-model"
     directory.mkdir()
     setup(directory)
@@ -528,15 +543,23 @@ def _facts(config: dict[str, Any], **fields: Any) -> ModelFacts:
         ({"quant_method": "bitsandbytes", "load_in_8bit": True}, ["int8"]),
         ({"quant_method": "mxfp4"}, ["mxfp4"]),
         ({"quant_method": "fp8", "fmt": "e4m3"}, ["fp8"]),
-        ({"quant_method": "compressed-tensors",
-          "config_groups": {"group_0": {"weights": {"num_bits": 8, "type": "float"}}}}, ["fp8"]),
+        (
+            {
+                "quant_method": "compressed-tensors",
+                "config_groups": {"group_0": {"weights": {"num_bits": 8, "type": "float"}}},
+            },
+            ["fp8"],
+        ),
         ({"quant_method": "hqq"}, []),
         (None, []),
     ],
 )
 def test_quantized_formats_from_config(quantization_config: dict[str, Any] | None, expected: list[str]) -> None:
-    config = {"model_type": "llama"} if quantization_config is None else {
-        "model_type": "llama", "quantization_config": quantization_config}
+    config = (
+        {"model_type": "llama"}
+        if quantization_config is None
+        else {"model_type": "llama", "quantization_config": quantization_config}
+    )
     assert quantized_formats(config) == expected
 
 
@@ -556,15 +579,19 @@ def test_quantized_formats_from_config(quantization_config: dict[str, Any] | Non
 def test_kind(config: dict[str, Any], fields: dict[str, Any], kind: str) -> None:
     from advisor.sources.hub import _kind
 
-    facts = _facts(config, sentence_transformers=fields.pop("library_name", None) == "sentence-transformers",
-                   **fields)
+    facts = _facts(config, sentence_transformers=fields.pop("library_name", None) == "sentence-transformers", **fields)
     assert _kind(facts) == kind
 
 
 @pytest.mark.parametrize(
     ("name", "tags", "instruct"),
-    [("Qwen2.5-7B-Instruct", [], True), ("gemma-2-2b-it", [], True), ("Llama-3.1-8B", [], False),
-     ("Qwen2.5-7B-Base", ["conversational"], False), ("my-model", ["conversational"], True)],
+    [
+        ("Qwen2.5-7B-Instruct", [], True),
+        ("gemma-2-2b-it", [], True),
+        ("Llama-3.1-8B", [], False),
+        ("Qwen2.5-7B-Base", ["conversational"], False),
+        ("my-model", ["conversational"], True),
+    ],
 )
 def test_instruct(name: str, tags: list[str], instruct: bool) -> None:
     from advisor.sources.hub import _instruct
@@ -584,10 +611,22 @@ def test_instruct(name: str, tags: list[str], instruct: bool) -> None:
     ],
 )
 def test_licence(licence: str | None, name: str | None, expected_id: str, commercial: bool, note: str | None) -> None:
-    entry = entry_from_facts(_facts(
-        {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 128,
-         "vocab_size": 100, "max_position_embeddings": 128},
-        card="hub", licence=licence, licence_name=name, languages=["en"]))
+    entry = entry_from_facts(
+        _facts(
+            {
+                "hidden_size": 64,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 4,
+                "intermediate_size": 128,
+                "vocab_size": 100,
+                "max_position_embeddings": 128,
+            },
+            card="hub",
+            licence=licence,
+            licence_name=name,
+            languages=["en"],
+        )
+    )
     assert (entry.licence.id, entry.licence.commercial_use) == (expected_id, commercial)
     if note:
         assert entry.notes is not None and note in entry.notes.en
@@ -596,8 +635,13 @@ def test_licence(licence: str | None, name: str | None, expected_id: str, commer
 
 
 def test_context_fallbacks() -> None:
-    base = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 128,
-            "vocab_size": 100}
+    base = {
+        "hidden_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 4,
+        "intermediate_size": 128,
+        "vocab_size": 100,
+    }
     entry = entry_from_facts(_facts(base, languages=["en"], licence="mit"))
     assert entry.context_length == 2048 and entry.notes is not None and "2,048 tokens assumed" in entry.notes.en
     text_config = {**base, "model_type": "llama", "max_position_embeddings": 131072}

@@ -74,8 +74,7 @@ def test_cli_recommend_cold_path_stays_lean(tmp_path: Path) -> None:
 
 def test_a_pydantic_plugin_setting_of_the_user_is_kept(tmp_path: Path) -> None:
     code = (
-        "import os\nfrom advisor.cli import main\nmain(['--version'])\n"
-        "print(os.environ['PYDANTIC_DISABLE_PLUGINS'])\n"
+        "import os\nfrom advisor.cli import main\nmain(['--version'])\nprint(os.environ['PYDANTIC_DISABLE_PLUGINS'])\n"
     )
     env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": "logfire-plugin"}
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout

@@ -40,25 +40,27 @@ HOSTILE: dict[str, tuple[str, str]] = {
     "10^8 layers": (json.dumps({**TINY_LLAMA, "num_hidden_layers": 10**8}), "num_hidden_layers"),
     "hidden 10^15": (json.dumps({**TINY_LLAMA, "hidden_size": 10**15}), "hidden_size"),
     "zero heads": (json.dumps({**TINY_LLAMA, "num_attention_heads": 0}), "num_attention_heads"),
-    "jamba period 0": (json.dumps({**TINY_LLAMA, "model_type": "jamba", "attn_layer_period": 0}),
-                       "attn_layer_period"),
+    "jamba period 0": (json.dumps({**TINY_LLAMA, "model_type": "jamba", "attn_layer_period": 0}), "attn_layer_period"),
     "NaN vocabulary": (json.dumps({**TINY_LLAMA, "vocab_size": float("nan")}), "vocab_size"),
-    "Infinity context": (json.dumps({**TINY_LLAMA, "max_position_embeddings": float("inf")}),
-                         "max_position_embeddings"),
+    "Infinity context": (
+        json.dumps({**TINY_LLAMA, "max_position_embeddings": float("inf")}),
+        "max_position_embeddings",
+    ),
     "string width": (json.dumps({**TINY_LLAMA, "hidden_size": "4096"}), "hidden_size"),
     "list of heads": (json.dumps({**TINY_LLAMA, "num_key_value_heads": [1, 2]}), "num_key_value_heads"),
-    "NaN elsewhere": (json.dumps({**TINY_LLAMA, "rope_scaling": {"factor": float("nan")}}),
-                      "rope_scaling.factor"),
-    "nested text_config": (json.dumps({"model_type": "llava", "text_config": {**TINY_LLAMA, "n_layer": -1}}),
-                           "text_config.n_layer"),
+    "NaN elsewhere": (json.dumps({**TINY_LLAMA, "rope_scaling": {"factor": float("nan")}}), "rope_scaling.factor"),
+    "nested text_config": (
+        json.dumps({"model_type": "llava", "text_config": {**TINY_LLAMA, "n_layer": -1}}),
+        "text_config.n_layer",
+    ),
     "GPT-2 alias": (json.dumps({**TINY_LLAMA, "n_head": 0, "num_attention_heads": None}), "n_head"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_a_hostile_config_is_exit_3_naming_file_and_field(name: str, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hostile_config_is_exit_3_naming_file_and_field(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     text, field = HOSTILE[name]
     folder = raw_config(tmp_path / "model", text)
     monkeypatch.setenv("ADVISOR_USER_CATALOG", str(tmp_path / "user.yaml"))
@@ -113,10 +115,12 @@ def test_a_layer_count_at_the_bound_is_still_estimated(tmp_path: Path, capsys: p
 # Safetensors index entries stay in the folder
 
 
-@pytest.mark.parametrize("target", ["../../outside.safetensors", "/etc/passwd", "sub/../../x.safetensors",
-                                    "C:\\Windows\\x.safetensors"])
-def test_an_index_pointing_outside_is_refused_unread(target: str, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "target", ["../../outside.safetensors", "/etc/passwd", "sub/../../x.safetensors", "C:\\Windows\\x.safetensors"]
+)
+def test_an_index_pointing_outside_is_refused_unread(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     secret = tmp_path / "outside.safetensors"
     secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     folder = write_config(tmp_path / "a" / "model")
@@ -135,8 +139,11 @@ def test_a_hub_cache_snapshot_with_symlinks_still_reads(tmp_path: Path, capsys: 
     write_safetensors_header_only(blobs / "1111", {"model.embed_tokens.weight": [256, 64]})
     (blobs / "2222").write_text(json.dumps({**TINY_LLAMA, "hidden_size": 64}))
     (blobs / "3333").write_text(json.dumps({"weight_map": {"model.embed_tokens.weight": "model-1.safetensors"}}))
-    for name, blob in (("model-1.safetensors", "1111"), ("config.json", "2222"),
-                       ("model.safetensors.index.json", "3333")):
+    for name, blob in (
+        ("model-1.safetensors", "1111"),
+        ("config.json", "2222"),
+        ("model.safetensors.index.json", "3333"),
+    ):
         os.symlink(f"../../blobs/{blob}", snapshot / name)
     code, out, err = run(capsys, "estimate", str(snapshot), "--quant", "bf16", "--context", "1024", "--json")
     assert code == 0, err
@@ -147,10 +154,10 @@ def test_a_huge_tensor_shape_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     write_safetensors_header_only(folder / "model.safetensors", {"model.embed_tokens.weight": [1, 1]})
     blob = (folder / "model.safetensors").read_bytes()
     length = int.from_bytes(blob[:8], "little")
-    header = json.loads(blob[8:8 + length])
+    header = json.loads(blob[8 : 8 + length])
     header["model.embed_tokens.weight"]["shape"] = [10**15, 10**15]
     raw = json.dumps(header).encode()
-    (folder / "model.safetensors").write_bytes(len(raw).to_bytes(8, "little") + raw + blob[8 + length:])
+    (folder / "model.safetensors").write_bytes(len(raw).to_bytes(8, "little") + raw + blob[8 + length :])
     code, _, err = run(capsys, "estimate", str(folder), "--quant", "bf16", "--context", "1024")
     assert code == 3 and "implausible" in err and "model.safetensors" in err
 
@@ -180,13 +187,17 @@ def _edit_cache(tmp_path: Path, change: Any) -> None:
     file.write_text(json.dumps(data))
 
 
-@pytest.mark.parametrize("change", [
-    lambda d: d.update(tensor_count="many"),  # a wrong type
-    lambda d: d.update(config=["not", "a", "mapping"]),
-    lambda d: d["config"].update(num_hidden_layers=10**12),  # an implausible config
-    lambda d: d.update(ref="someone/else"),  # the facts of another repo
-    lambda d: d.pop("source"),  # a missing field
-], ids=["type", "config-type", "config-absurd", "other-repo", "missing"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(tensor_count="many"),  # a wrong type
+        lambda d: d.update(config=["not", "a", "mapping"]),
+        lambda d: d["config"].update(num_hidden_layers=10**12),  # an implausible config
+        lambda d: d.update(ref="someone/else"),  # the facts of another repo
+        lambda d: d.pop("source"),  # a missing field
+    ],
+    ids=["type", "config-type", "config-absurd", "other-repo", "missing"],
+)
 def test_an_invalid_hub_cache_entry_is_a_miss(change: Any, hub: FakeHub, tmp_path: Path) -> None:  # noqa: F811
     from advisor.sources.hub import read_hub
 
@@ -207,8 +218,11 @@ def test_a_valid_hub_cache_entry_is_used(hub: FakeHub, tmp_path: Path) -> None: 
     assert read_hub(REPO).licence == "mit" and len(hub.calls) == calls
 
 
-def test_an_invalid_cache_is_named_when_the_hub_fails_too(hub: FakeHub, tmp_path: Path,  # noqa: F811
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_invalid_cache_is_named_when_the_hub_fails_too(
+    hub: FakeHub,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from advisor.sources.hub import read_hub
 
     read_hub(REPO)
@@ -220,9 +234,12 @@ def test_an_invalid_cache_is_named_when_the_hub_fails_too(hub: FakeHub, tmp_path
     assert str(_cache_files(tmp_path)[0]) in err and "were invalid" in err
 
 
-def test_an_absurd_hub_config_is_exit_3_and_not_cached(hub: FakeHub, tmp_path: Path,  # noqa: F811
-                                                       capsys: pytest.CaptureFixture[str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_absurd_hub_config_is_exit_3_and_not_cached(
+    hub: FakeHub,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     original = hub.hf_hub_download
 
     def absurd(repo_id: str, filename: str, **kwargs: Any) -> str:
@@ -236,8 +253,9 @@ def test_an_absurd_hub_config_is_exit_3_and_not_cached(hub: FakeHub, tmp_path: P
     assert _cache_files(tmp_path) == []
 
 
-def test_an_absurd_entry_in_the_user_catalog_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_absurd_entry_in_the_user_catalog_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An entry written by an older version (3 x 10**7 layers) is reported, not sized on every run."""
     import yaml
 
@@ -258,8 +276,9 @@ def test_an_absurd_entry_in_the_user_catalog_is_named(tmp_path: Path, capsys: py
     clear_cache()
 
 
-def test_an_alias_bomb_in_a_model_card_is_not_expanded(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_alias_bomb_in_a_model_card_is_not_expanded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.test_bounded_input import BOMB
     from tests.test_user_catalog import tiny_dir
 

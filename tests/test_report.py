@@ -60,8 +60,7 @@ def test_golden(case: str, lang: str) -> None:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"no golden file {path.name}: run with ADVISOR_UPDATE_GOLDEN=1 and review it"
     assert text == path.read_text(encoding="utf-8"), (
-        f"{path.name} differs; if the change is intended, "
-        "regenerate with ADVISOR_UPDATE_GOLDEN=1 and review the diff"
+        f"{path.name} differs; if the change is intended, regenerate with ADVISOR_UPDATE_GOLDEN=1 and review the diff"
     )
 
 
@@ -90,9 +89,7 @@ def test_tables_are_valid_markdown(case: str, lang: str) -> None:
         widths = [len(split_row(row)) for row in table]
         assert len(set(widths)) == 1, f"rows of different widths {widths}:\n" + "\n".join(table)
         assert re.fullmatch(r"\|( *:?-{3,}:? *\|)+", table[1]), "no header separator:\n" + "\n".join(table)
-        assert all(cell.strip() for row in table for cell in split_row(row)), "empty cell:\n" + "\n".join(
-            table
-        )
+        assert all(cell.strip() for row in table for cell in split_row(row)), "empty cell:\n" + "\n".join(table)
 
 
 @pytest.mark.parametrize("case", REPORTS)
@@ -123,8 +120,13 @@ def test_sections_in_order() -> None:
 def test_at_a_glance_has_decision_model_risk_steps_and_cost() -> None:
     heads = {
         "en": ("**Decision:**", "**Model:**", "**Main risk:**", "**First steps:**", "**Cost:**"),
-        "fr": ("**Décision\u00a0:**", "**Modèle\u00a0:**", "**Principal risque\u00a0:**", "**Premières étapes\u00a0:**",
-               "**Coût\u00a0:**"),
+        "fr": (
+            "**Décision\u00a0:**",
+            "**Modèle\u00a0:**",
+            "**Principal risque\u00a0:**",
+            "**Premières étapes\u00a0:**",
+            "**Coût\u00a0:**",
+        ),
     }
     for case in REPORTS:
         for lang in LANGS:
@@ -296,8 +298,23 @@ def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
     source = tmp_path / "answers.yaml"
     source.write_text(yaml.safe_dump(answers), encoding="utf-8")
     out = tmp_path / "report.md"
-    code = main(["recommend", str(source), "--gpu", "RTX 4090", "--gpus", "1", "--ram", "64", "--lang", "fr",
-                 "--report", str(out), "--json"])
+    code = main(
+        [
+            "recommend",
+            str(source),
+            "--gpu",
+            "RTX 4090",
+            "--gpus",
+            "1",
+            "--ram",
+            "64",
+            "--lang",
+            "fr",
+            "--report",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
     capsys.readouterr()
     # The command line printed in section 9 reproduces the report it sits in (a named GPU brings

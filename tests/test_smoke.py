@@ -52,9 +52,7 @@ def fake_child(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
         """
     )
     code = prelude + textwrap.dedent(body)
-    monkeypatch.setattr(
-        smoke, "child_command", lambda request: [sys.executable, "-c", code, json.dumps(request)]
-    )
+    monkeypatch.setattr(smoke, "child_command", lambda request: [sys.executable, "-c", code, json.dumps(request)])
 
 
 def ok_result(**fields: Any) -> str:
@@ -322,9 +320,7 @@ def test_the_estimator_is_asked_for_what_actually_ran(monkeypatch) -> None:
 
     monkeypatch.setitem(sys.modules, "advisor.memory", types.SimpleNamespace(estimate_memory=estimate_memory))
     config = {"model_type": "llama", "hidden_size": 64}
-    report = ok_result(
-        device="cuda:0", quantization="nf4", config=config, prompt_tokens=20, peak_memory_bytes=5000
-    )
+    report = ok_result(device="cuda:0", quantization="nf4", config=config, prompt_tokens=20, peak_memory_bytes=5000)
     fake_child(monkeypatch, f"print({MARKER!r} + {report!r})")
     result = smoke.smoke_test("org/model", quantization="nf4", max_new_tokens=12)
     assert calls == [
@@ -397,9 +393,7 @@ def test_remote_code_is_refused_and_never_runs(tmp_path) -> None:
 def test_remote_code_in_the_tokenizer_config_is_refused_too(tmp_path) -> None:
     model = write_config(tmp_path / "model")
     write_safetensors_header_only(model / "model.safetensors")
-    (model / "tokenizer_config.json").write_text(
-        json.dumps({"auto_map": {"AutoTokenizer": ["tok.Tok", None]}})
-    )
+    (model / "tokenizer_config.json").write_text(json.dumps({"auto_map": {"AutoTokenizer": ["tok.Tok", None]}}))
     result = smoke.smoke_test(model, timeout_s=120)
     assert result.error.code == "needs-remote-code" and "tokenizer_config.json" in result.error.message
 
@@ -457,9 +451,7 @@ def test_scrub_masks_token_shapes_and_the_env_value(monkeypatch) -> None:
 def test_out_of_memory_is_found_through_wrapped_exceptions() -> None:
     try:
         try:
-            raise RuntimeError(
-                "[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory"
-            )
+            raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
         except RuntimeError as inner:
             raise ValueError("loading failed") from inner
     except ValueError as outer:
@@ -500,9 +492,7 @@ def test_offline_cache_miss_is_classified(monkeypatch) -> None:
     failure = classify_hub_error(OSError("x").with_traceback(None), "acme/m")
     assert failure is None
     failure = classify_hub_error(LocalEntryNotFoundError("not cached"), "acme/m")
-    assert (
-        failure is not None and failure.code == "offline-not-cached" and "HF_HUB_OFFLINE" in failure.message
-    )
+    assert failure is not None and failure.code == "offline-not-cached" and "HF_HUB_OFFLINE" in failure.message
 
 
 # -------------------------------------------------------------------------------------------------

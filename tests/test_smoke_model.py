@@ -69,9 +69,7 @@ def test_tiny_model_fits_with_real_generation_and_measured_figures(tiny_model: P
         assert result.comparison and result.comparison.startswith("CPU")
 
 
-def test_without_a_tokenizer_fixed_token_ids_are_fed(
-    tiny_model_without_tokenizer: Path, offline: None
-) -> None:
+def test_without_a_tokenizer_fixed_token_ids_are_fed(tiny_model_without_tokenizer: Path, offline: None) -> None:
     result = smoke.smoke_test(
         tiny_model_without_tokenizer, quantization="fp32", max_new_tokens=MAX_NEW_TOKENS, device="cpu"
     )

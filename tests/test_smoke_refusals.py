@@ -67,8 +67,9 @@ class Hub:
 
         self.calls.append(("model_info", repo_id))
         assert kwargs.get("files_metadata") is True
-        return ModelInfo(id=repo_id, siblings=[{"rfilename": name, "size": self.sizes.get(name, 1000)}
-                                               for name in self.files])
+        return ModelInfo(
+            id=repo_id, siblings=[{"rfilename": name, "size": self.sizes.get(name, 1000)} for name in self.files]
+        )
 
     def snapshot_download(self, repo_id: str, **kwargs: Any) -> str:
         self.calls.append(("snapshot_download", repo_id))
@@ -195,12 +196,23 @@ def test_an_implausible_config_is_refused_before_the_download(fake_hub: Hub) -> 
 # Which quantizations the smoke test runs (what the report may suggest)
 
 
-@pytest.mark.parametrize(("name", "cuda", "checkpoint", "expected"), [
-    ("bf16", False, None, True), ("fp32", False, None, True), ("fp16", True, None, True),
-    ("nf4", False, None, False), ("nf4", True, None, True), ("int8", True, None, True),
-    ("gptq-int4", True, None, False), ("gptq-int4", True, "gptq-int4", True), ("awq-int4", True, "gptq-int4", False),
-    ("gguf-q2_k", True, None, False), ("gguf-q4_k_m", False, None, False), ("mystery", True, None, False),
-])
+@pytest.mark.parametrize(
+    ("name", "cuda", "checkpoint", "expected"),
+    [
+        ("bf16", False, None, True),
+        ("fp32", False, None, True),
+        ("fp16", True, None, True),
+        ("nf4", False, None, False),
+        ("nf4", True, None, True),
+        ("int8", True, None, True),
+        ("gptq-int4", True, None, False),
+        ("gptq-int4", True, "gptq-int4", True),
+        ("awq-int4", True, "gptq-int4", False),
+        ("gguf-q2_k", True, None, False),
+        ("gguf-q4_k_m", False, None, False),
+        ("mystery", True, None, False),
+    ],
+)
 def test_runs_quantization(name: str, cuda: bool, checkpoint: str | None, expected: bool) -> None:
     assert smoke.runs_quantization(name, cuda=cuda, checkpoint_quantization=checkpoint) is expected
     assert runs_quantization is smoke.runs_quantization
@@ -212,18 +224,31 @@ def test_runs_quantization(name: str, cuda: bool, checkpoint: str | None, expect
 
 def _result(code: str | None, model: str = REPO) -> smoke.SmokeResult:
     error = None if code is None else smoke.SmokeError(code=code, message="m")
-    return smoke.SmokeResult(ok=code is None, verdict="fits" if code is None else "could-not-run", error=error,
-                             model=model)
+    return smoke.SmokeResult(
+        ok=code is None, verdict="fits" if code is None else "could-not-run", error=error, model=model
+    )
 
 
-@pytest.mark.parametrize(("code", "model", "expected"), [
-    (None, REPO, 0),
-    ("gated-needs-token", REPO, 4), ("offline-not-cached", REPO, 4), ("hub-error", REPO, 4),
-    ("not-found", REPO, 4), ("not-found", "/no/such/folder", 3), ("not-found", "./x", 3),
-    ("invalid-model", REPO, 3),
-    ("out-of-memory", REPO, 5), ("timeout", REPO, 5), ("crashed", REPO, 5), ("cuda-required", REPO, 5),
-    ("unsupported-quantization", REPO, 5), ("disk-space", REPO, 5), ("missing-dependency", REPO, 5),
-])
+@pytest.mark.parametrize(
+    ("code", "model", "expected"),
+    [
+        (None, REPO, 0),
+        ("gated-needs-token", REPO, 4),
+        ("offline-not-cached", REPO, 4),
+        ("hub-error", REPO, 4),
+        ("not-found", REPO, 4),
+        ("not-found", "/no/such/folder", 3),
+        ("not-found", "./x", 3),
+        ("invalid-model", REPO, 3),
+        ("out-of-memory", REPO, 5),
+        ("timeout", REPO, 5),
+        ("crashed", REPO, 5),
+        ("cuda-required", REPO, 5),
+        ("unsupported-quantization", REPO, 5),
+        ("disk-space", REPO, 5),
+        ("missing-dependency", REPO, 5),
+    ],
+)
 def test_exit_codes(code: str | None, model: str, expected: int) -> None:
     assert smoke.exit_code(_result(code, model)) == expected
 
@@ -235,26 +260,34 @@ def test_a_missing_folder_exits_3_through_the_real_child(tmp_path: Path, capsys:
 
 
 def test_an_unreachable_hub_exits_4(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    fake_child(monkeypatch, """
+    fake_child(
+        monkeypatch,
+        """
         emit({"event": "result", "ok": False, "error": {"code": "offline-not-cached",
               "message": "acme-lab/tiny-llama: the Hub could not be reached", "hint": None}})
-        """)
+        """,
+    )
     assert main(["smoke", REPO]) == 4
 
 
-def test_the_install_hint_keeps_its_brackets(monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    fake_child(monkeypatch, """
+def test_the_install_hint_keeps_its_brackets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_child(
+        monkeypatch,
+        """
         emit({"event": "result", "ok": False, "error": {"code": "missing-dependency",
               "message": "the smoke test needs torch and transformers", "hint": 'pip install "llm-advisor[smoke]"'}})
-        """)
+        """,
+    )
     code = main(["smoke", REPO])
     out, _ = capsys.readouterr()
     assert code == 5 and 'pip install "llm-advisor[smoke]"' in out
 
 
-def test_a_local_catalog_id_loads_its_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_local_catalog_id_loads_its_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from advisor.catalog import clear_cache
     from tests.test_user_catalog import tiny_dir
 
@@ -264,10 +297,13 @@ def test_a_local_catalog_id_loads_its_folder(monkeypatch: pytest.MonkeyPatch, tm
     assert main(["catalog", "add", str(folder)]) == 0
     capsys.readouterr()
     seen = tmp_path / "seen"
-    fake_child(monkeypatch, f"""
+    fake_child(
+        monkeypatch,
+        f"""
         open({str(seen)!r}, "w").write(request["model"])
         emit(json.loads({ok_result()!r}))
-        """)
+        """,
+    )
     result = smoke.smoke_test("local/tiny", timeout_s=60)
     assert seen.read_text() == str(folder.resolve()) and result.ok
     assert any("local/tiny is the folder" in note for note in result.notes)
@@ -301,8 +337,9 @@ def _orphan_script(use_prctl: bool, deadline: float | None) -> str:
 @pytest.mark.parametrize("use_prctl", [True, False], ids=["parent-death-signal", "parent-pid-watchdog"])
 def test_the_child_ends_when_its_parent_is_killed(use_prctl: bool) -> None:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    parent = subprocess.Popen([sys.executable, "-c", _orphan_script(use_prctl, None)], stdout=subprocess.PIPE,
-                              env=env, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _orphan_script(use_prctl, None)], stdout=subprocess.PIPE, env=env, text=True
+    )
     assert parent.stdout is not None
     child_pid = int(parent.stdout.readline())
     time.sleep(0.2)
@@ -315,8 +352,16 @@ def test_the_child_ends_when_its_parent_is_killed(use_prctl: bool) -> None:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states read from /proc")
 def test_the_child_ends_at_its_own_deadline() -> None:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", "import time\nfrom advisor.smoke.child import guard_lifetime\n"
-                           "guard_lifetime(None, 1.0)\ntime.sleep(60)"], capture_output=True, timeout=60, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time\nfrom advisor.smoke.child import guard_lifetime\nguard_lifetime(None, 1.0)\ntime.sleep(60)",
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == -9 and time.monotonic() - started < 30
 
 
@@ -357,7 +402,16 @@ def test_a_token_across_the_start_of_the_stderr_tail_is_masked(monkeypatch: pyte
 
 
 def test_the_child_kills_its_group_when_the_parent_is_already_gone() -> None:
-    done = subprocess.run([sys.executable, "-c", "from advisor.smoke.child import guard_lifetime\n"
-                           "guard_lifetime(1, None, use_prctl=False)\nprint('survived')"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from advisor.smoke.child import guard_lifetime\n"
+            "guard_lifetime(1, None, use_prctl=False)\nprint('survived')",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == -9 and "survived" not in done.stdout

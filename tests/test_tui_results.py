@@ -121,8 +121,14 @@ async def test_smoke_test_runs_in_a_worker_and_shows_its_result(
         for step in render.SMOKE_STEPS:
             progress(step, model)
         return SmokeResult(
-            ok=True, verdict="fits", model=model, device="cuda:0", quantization=quantization,
-            peak_memory_bytes=5 * GIB, tokens_per_second=42.0, measured_over_estimated=1.07,
+            ok=True,
+            verdict="fits",
+            model=model,
+            device="cuda:0",
+            quantization=quantization,
+            peak_memory_bytes=5 * GIB,
+            tokens_per_second=42.0,
+            measured_over_estimated=1.07,
         )
 
     monkeypatch.setattr(smoke, "smoke_test", fake_smoke_test)

@@ -63,8 +63,9 @@ def test_the_path_follows_the_environment(user_file: Path, monkeypatch: pytest.M
     assert default.name == "catalog.yaml" and default.parent.name == "llm-advisor"  # platformdirs data folder
 
 
-def test_add_a_directory_then_it_is_in_the_catalog(user_file: Path, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_a_directory_then_it_is_in_the_catalog(
+    user_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = len(load_catalog())
     code, out, err = run(capsys, "catalog", "add", str(tiny_dir(tmp_path / "support-bot")))
     assert code == 0 and "local/support-bot" in out and f"added in {user_file}" in err
@@ -81,8 +82,11 @@ def test_add_a_directory_then_it_is_in_the_catalog(user_file: Path, tmp_path: Pa
     assert code == 0 and json.loads(out)["total_params"] == 256 * 64
 
 
-def test_same_id_replaces_the_builtin_entry(user_file: Path, hub: FakeHub,  # noqa: F811
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_same_id_replaces_the_builtin_entry(
+    user_file: Path,
+    hub: FakeHub,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     builtin = load_catalog().get(SMOLLM2)
     count = len(load_catalog())
     code, out, err = run(capsys, "catalog", "add", SMOLLM2, "--json")
@@ -112,8 +116,9 @@ def test_directory_with_an_explicit_id(user_file: Path, tmp_path: Path, capsys: 
     assert code == 3 and "field 'id'" in err
 
 
-def test_readme_front_matter_feeds_the_entry(user_file: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_front_matter_feeds_the_entry(
+    user_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from advisor.catalog.user import UserCatalog
 
     directory = tiny_dir(tmp_path / "bot")
@@ -135,10 +140,12 @@ def test_refresh_reads_the_directory_again_and_keeps_a_hand_set_tier(
     directory = tiny_dir(tmp_path / "bot")
     run(capsys, "catalog", "add", str(directory))
     data = yaml.safe_load(user_file.read_text())
-    figure = {"benchmark": "our 200 support tickets", "value": 81.0, "date": "2025-11",
-              "source": "internal evaluation"}
-    data["models"][0].update(quality_tier=5, quality_source="our evaluation on 200 tickets",
-                             quality={"general": {"score": 70, "figures": [figure]}})
+    figure = {"benchmark": "our 200 support tickets", "value": 81.0, "date": "2025-11", "source": "internal evaluation"}
+    data["models"][0].update(
+        quality_tier=5,
+        quality_source="our evaluation on 200 tickets",
+        quality={"general": {"score": 70, "figures": [figure]}},
+    )
     user_file.write_text(yaml.safe_dump(data, sort_keys=False))
     tiny_dir(directory, hidden=128)  # retrained wider
     code, out, err = run(capsys, "catalog", "refresh")
@@ -156,14 +163,18 @@ def test_refresh_one_hub_entry(user_file: Path, hub: FakeHub, capsys: pytest.Cap
     code, out, _ = run(capsys, "catalog", "refresh", "acme-lab/smollm2-135m-support-fr", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["refreshed"] == [{"id": "acme-lab/smollm2-135m-support-fr",
-                                    "source": {"hub": "acme-lab/smollm2-135m-support-fr"}, "changed": []}]
+    assert report["refreshed"] == [
+        {"id": "acme-lab/smollm2-135m-support-fr", "source": {"hub": "acme-lab/smollm2-135m-support-fr"}, "changed": []}
+    ]
     assert len(hub.calls) == 2 * calls  # read from the Hub again, not from the cache
 
 
-def test_refresh_offline_leaves_hub_entries_alone(user_file: Path, hub: FakeHub,  # noqa: F811
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_refresh_offline_leaves_hub_entries_alone(
+    user_file: Path,
+    hub: FakeHub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from huggingface_hub import constants
 
     run(capsys, "catalog", "add", "acme-lab/smollm2-135m-support-fr")
@@ -216,8 +227,9 @@ def _corrupt(user_file: Path, text: str) -> None:
     ],
     ids=["yaml-syntax", "not-a-mapping", "bad-keys"],
 )
-def test_corrupt_file_is_reported_and_kept(user_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           text: str, expected: list[str]) -> None:
+def test_corrupt_file_is_reported_and_kept(
+    user_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: list[str]
+) -> None:
     _corrupt(user_file, text)
     for args in (("catalog", "list"), ("catalog", "add", str(tiny_dir(tmp_path / "bot")))):
         code, _, err = run(capsys, *args)
@@ -227,8 +239,9 @@ def test_corrupt_file_is_reported_and_kept(user_file: Path, tmp_path: Path, caps
     assert user_file.read_text() == text  # never overwritten
 
 
-def test_bad_entry_names_file_entry_and_field(user_file: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_entry_names_file_entry_and_field(
+    user_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(capsys, "catalog", "add", str(tiny_dir(tmp_path / "bot")))
     data = yaml.safe_load(user_file.read_text())
     data["models"][0]["quality_tier"] = 9
@@ -245,8 +258,9 @@ def test_bad_entry_names_file_entry_and_field(user_file: Path, tmp_path: Path,
     assert user_file.read_text() == text
 
 
-def test_write_is_atomic_and_leaves_no_temporary_file(user_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_write_is_atomic_and_leaves_no_temporary_file(
+    user_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import os
 
     run(capsys, "catalog", "add", str(tiny_dir(tmp_path / "bot")))
@@ -270,10 +284,14 @@ def test_an_empty_file_is_an_empty_catalog(user_file: Path) -> None:
 
 
 def test_an_alias_bomb_under_an_entry_config_is_refused(user_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    levels = "".join(f"      {b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi",
-                                                                                       strict=True))
-    _corrupt(user_file, "version: user\nmodels:\n  - id: local/bomb\n    source: {dir: /x}\n    config:\n"
-             "      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + levels)
+    levels = "".join(
+        f"      {b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    _corrupt(
+        user_file,
+        "version: user\nmodels:\n  - id: local/bomb\n    source: {dir: /x}\n    config:\n"
+        "      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + levels,
+    )
     code, out, err = run(capsys, "catalog", "show", "local/bomb")
     assert code == 3 and out == ""
     assert str(user_file) in err and "expand to more than" in err
@@ -287,8 +305,15 @@ def test_parallel_adds_keep_every_entry(user_file: Path, tmp_path: Path) -> None
 
     folders = [tiny_dir(tmp_path / f"m{i}") for i in range(8)]
     env = dict(os.environ, ADVISOR_USER_CATALOG=str(user_file), ADVISOR_CACHE_DIR=str(tmp_path / "cache"))
-    procs = [subprocess.Popen([sys.executable, "-m", "advisor", "catalog", "add", str(folder), "--json"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for folder in folders]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "advisor", "catalog", "add", str(folder), "--json"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for folder in folders
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()

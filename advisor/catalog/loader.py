@@ -86,9 +86,7 @@ class Catalog(BaseModel):
         if kind is None:
             return list(self.entries)
         if kind not in KINDS:
-            raise InputError(
-                f"{kind!r} is not a model kind{did_you_mean(kind, KINDS)}; kinds: {', '.join(KINDS)}"
-            )
+            raise InputError(f"{kind!r} is not a model kind{did_you_mean(kind, KINDS)}; kinds: {', '.join(KINDS)}")
         return [entry for entry in self.entries if entry.kind == kind]
 
 
@@ -110,8 +108,7 @@ def parse_catalog_file(path: str | Path) -> Catalog:
         errors.append(InputError(f"unknown key {excerpt(key)}{suggestion}", file=source, field=str(key)[:60]))
     version = data.get("version")
     if not isinstance(version, (str, int, float)) or str(version).strip() == "":
-        errors.append(InputError("required: the catalog version, e.g. '2026.1'", file=source,
-                                 field="version"))
+        errors.append(InputError("required: the catalog version, e.g. '2026.1'", file=source, field="version"))
     raw_entries = data.get("models")
     if not isinstance(raw_entries, list) or not raw_entries:
         errors.append(InputError("required: a non-empty list of models", file=source, field="models"))
@@ -142,8 +139,7 @@ def validate_entries(raw_entries: list[Any], source: str, errors: list[InputErro
 def check_unique_ids(entries: list[CatalogEntry], source: str) -> list[InputError]:
     counts = Counter(entry.id.lower() for entry in entries)
     return [
-        InputError(f"id listed {count} times; each model appears once", file=source, entry=entry_id,
-                   field="id")
+        InputError(f"id listed {count} times; each model appears once", file=source, entry=entry_id, field="id")
         for entry_id, count in counts.items()
         if count > 1
     ]

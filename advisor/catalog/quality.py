@@ -51,7 +51,7 @@ def is_anchor(task: QualityTask | str, benchmark: str) -> bool:
     name = ANCHORS[task][0]
     if not benchmark.startswith(name):
         return False
-    rest = benchmark[len(name):]
+    rest = benchmark[len(name) :]
     return rest == "" or rest.startswith(" ") or rest.startswith("-500")
 
 
@@ -76,7 +76,7 @@ def task_score(task: QualityTask | str, figures: Sequence[QualityFigure]) -> flo
 def is_language_anchor(benchmark: str) -> bool:
     """Whether ``benchmark`` is translated MMLU (``MMMLU (fr)``, ``MMLU 5-shot (fr)``)."""
     for name in LANGUAGE_ANCHORS:
-        rest = benchmark[len(name):] if benchmark.startswith(name) else None
+        rest = benchmark[len(name) :] if benchmark.startswith(name) else None
         if rest is not None and (rest == "" or rest.startswith(" ")):
             return True
     return False

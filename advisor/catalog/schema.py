@@ -240,9 +240,7 @@ class CatalogEntry(BaseModel):
         description="Legacy: 1 (weakest) to 5 (strongest), comparable within a kind only; None when "
         "the model is not rated. Superseded by `quality`, kept readable during the transition.",
     )
-    quality_source: str | None = Field(
-        None, min_length=1, description="What the tier rests on; None when not rated."
-    )
+    quality_source: str | None = Field(None, min_length=1, description="What the tier rests on; None when not rated.")
     quality: dict[QualityTask, TaskQuality] = Field(
         default_factory=dict,
         description="Normalised 0-100 score per task with its sourced figures; empty = not rated.",
@@ -326,9 +324,7 @@ class CatalogEntry(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> CatalogEntry:
         if self.active_params is not None and self.active_params > self.total_params:
-            raise ValueError(
-                f"active_params ({self.active_params:,}) exceeds total_params ({self.total_params:,})"
-            )
+            raise ValueError(f"active_params ({self.active_params:,}) exceeds total_params ({self.total_params:,})")
         if self.params_source == "published" and not self.params_note:
             raise ValueError("params_source 'published' needs params_note saying where the count comes from")
         if self.kind == "embedding" and self.instruct:

@@ -127,8 +127,14 @@ def read_user_catalog(path: Path | None = None) -> UserCatalog:
         raise InputError("a user catalog is a mapping with 'version' and 'models'", file=source, hint=hint)
     errors: list[InputError] = []
     for key in sorted(set(data) - {"version", "models"}):
-        errors.append(InputError(f"unknown key {excerpt(key)}{did_you_mean(str(key)[:64], ['version', 'models'])}",
-                                 file=source, field=str(key)[:60], hint=hint))
+        errors.append(
+            InputError(
+                f"unknown key {excerpt(key)}{did_you_mean(str(key)[:64], ['version', 'models'])}",
+                file=source,
+                field=str(key)[:60],
+                hint=hint,
+            )
+        )
     raw_entries = [] if data.get("models") is None else data["models"]
     if not isinstance(raw_entries, list):
         errors.append(InputError("'models' must be a list of entries", file=source, field="models", hint=hint))
@@ -162,22 +168,32 @@ def _implausible_configs(entries: list[CatalogEntry], source: str) -> list[Input
     for entry in entries:
         problem = find_problem(entry.config)
         if problem is not None:
-            found.append(InputError(problem.reason, file=source, entry=entry.id,
-                                    field=f"config.{problem.field}" if problem.field else "config", hint=problem.hint))
+            found.append(
+                InputError(
+                    problem.reason,
+                    file=source,
+                    entry=entry.id,
+                    field=f"config.{problem.field}" if problem.field else "config",
+                    hint=problem.hint,
+                )
+            )
     return found
 
 
-def _parse_source(
-    value: Any, file: str, label: str, errors: list[InputError], hint: str
-) -> dict[str, str] | None:
+def _parse_source(value: Any, file: str, label: str, errors: list[InputError], hint: str) -> dict[str, str] | None:
     if isinstance(value, dict) and len(value) == 1:
         kind, ref = next(iter(value.items()))
         if kind in SOURCE_KINDS and isinstance(ref, str) and ref.strip():
             return {kind: ref}
-    errors.append(InputError(
-        f"required: where the entry was read from, {{hub: owner/name}} or {{dir: /path}}; got {excerpt(value)}",
-        file=file, entry=label, field="source", hint=hint,
-    ))
+    errors.append(
+        InputError(
+            f"required: where the entry was read from, {{hub: owner/name}} or {{dir: /path}}; got {excerpt(value)}",
+            file=file,
+            entry=label,
+            field="source",
+            hint=hint,
+        )
+    )
     return None
 
 
@@ -238,8 +254,9 @@ def _write_unlocked(catalog: UserCatalog) -> Path:
         item.update({k: v for k, v in dumped.items() if v is not None})
         models.append(item)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text = _HEADER + yaml.dump({"version": USER_VERSION, "models": models}, Dumper=dumper, sort_keys=False,
-                               allow_unicode=True, width=110)
+    text = _HEADER + yaml.dump(
+        {"version": USER_VERSION, "models": models}, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110
+    )
     path = catalog.path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(catalog)}.tmp")

@@ -40,8 +40,13 @@ def list_command(kind: str | None, catalog_file: Path | None, as_json: bool) -> 
     cat = load_catalog(catalog_file)
     entries = cat.of_kind(kind)
     if as_json:
-        print_json({"version": cat.version, "count": len(entries),
-                    "models": [entry.model_dump(mode="json") for entry in entries]})
+        print_json(
+            {
+                "version": cat.version,
+                "count": len(entries),
+                "models": [entry.model_dump(mode="json") for entry in entries],
+            }
+        )
         return int(ExitCode.OK)
 
     from rich.table import Table
@@ -60,8 +65,12 @@ def list_command(kind: str | None, catalog_file: Path | None, as_json: bool) -> 
     table.add_column("French")
     for entry in entries:
         cells = [entry.id, entry.kind] if show_kind else [entry.id]
-        cells += [_params_text(entry, lang), format_tokens(entry.context_length, lang), _licence_text(entry),
-                  entry.french_support]
+        cells += [
+            _params_text(entry, lang),
+            format_tokens(entry.context_length, lang),
+            _licence_text(entry),
+            entry.french_support,
+        ]
         table.add_row(*cells)
     console.print(table)
     return int(ExitCode.OK)
@@ -116,16 +125,23 @@ def validate_command(file: Path | None, as_json: bool) -> int:
         if not as_json:
             raise
         problems = exc.errors if isinstance(exc, InputErrors) else [exc]
-        print_json({"file": str(path), "valid": False, "errors": [
-            {"file": e.file, "entry": e.entry, "field": e.field, "message": str(e)} for e in problems]})
+        print_json(
+            {
+                "file": str(path),
+                "valid": False,
+                "errors": [{"file": e.file, "entry": e.entry, "field": e.field, "message": str(e)} for e in problems],
+            }
+        )
         return int(ExitCode.INPUT)
     counts = {kind: len(cat.of_kind(kind)) for kind in KINDS if cat.of_kind(kind)}
     if as_json:
-        print_json({"file": str(path), "valid": True, "version": cat.version, "count": len(cat),
-                    "kinds": counts})
+        print_json({"file": str(path), "valid": True, "version": cat.version, "count": len(cat), "kinds": counts})
     else:
-        click.echo(f"{path}: valid, catalog {cat.version}, {len(cat)} models ("
-                   + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + ")")
+        click.echo(
+            f"{path}: valid, catalog {cat.version}, {len(cat)} models ("
+            + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+            + ")"
+        )
     return int(ExitCode.OK)
 
 
@@ -161,10 +177,15 @@ def _fact_rows(entry: CatalogEntry, cat: Catalog, lang: Lang) -> list[tuple[str,
         ("context", f"{format_tokens(entry.context_length, lang)} tokens"),
         ("languages", ", ".join(entry.languages)),
         ("French", f"{entry.french_support}: {entry.french_support_source}"),
-        ("licence", f"{licence.id}; commercial use {'yes' if licence.commercial_use else 'no'}; "
-                    f"{'gated on the Hub' if licence.gated else 'not gated'}"),
-        ("quantized on the Hub",
-         ", ".join(entry.quantized_formats) or "none published (bf16, int8, nf4 via transformers)"),
+        (
+            "licence",
+            f"{licence.id}; commercial use {'yes' if licence.commercial_use else 'no'}; "
+            f"{'gated on the Hub' if licence.gated else 'not gated'}",
+        ),
+        (
+            "quantized on the Hub",
+            ", ".join(entry.quantized_formats) or "none published (bf16, int8, nf4 via transformers)",
+        ),
         ("quality", _quality_text(entry)),
         ("released", entry.release_date or "unknown"),
         ("tasks", ", ".join(entry.tasks)),
@@ -212,15 +233,15 @@ def _params_text(entry: CatalogEntry, lang: Lang) -> str:
 
 def _licence_text(entry: CatalogEntry) -> str:
     licence = entry.licence
-    flags = [flag for flag, on in (("non-commercial", not licence.commercial_use), ("gated", licence.gated))
-             if on]
+    flags = [flag for flag, on in (("non-commercial", not licence.commercial_use), ("gated", licence.gated)) if on]
     return licence.id + (f" ({', '.join(flags)})" if flags else "")
 
 
 @catalog.command("add")
 @click.argument("model")
-@click.option("--id", "entry_id", default=None,
-              help="Catalog id for a local directory (owner/name; default local/<folder name>).")
+@click.option(
+    "--id", "entry_id", default=None, help="Catalog id for a local directory (owner/name; default local/<folder name>)."
+)
 @click.option("--revision", default=None, help="Hub branch, tag or commit to read (default: main).")
 @click.option("--json", "as_json", is_flag=True, help="The new entry, its source and the file as JSON on stdout.")
 def add_command(model: str, entry_id: str | None, revision: str | None, as_json: bool) -> int:
@@ -246,8 +267,14 @@ def add_command(model: str, entry_id: str | None, revision: str | None, as_json:
     replaced_builtin = entry.id in load_catalog(BUILTIN_CATALOG)
     replaced = "user" if replaced_user else "built-in" if replaced_builtin else None
     if as_json:
-        print_json({"file": str(path), "source": {facts.source: facts.ref}, "replaced": replaced,
-                    "entry": entry.model_dump(mode="json")})
+        print_json(
+            {
+                "file": str(path),
+                "source": {facts.source: facts.ref},
+                "replaced": replaced,
+                "entry": entry.model_dump(mode="json"),
+            }
+        )
         return int(ExitCode.OK)
     what = {"user": "updated", "built-in": "added (it replaces the built-in entry)", None: "added"}[replaced]
     note(f"{entry.id}: {what} in {path}")
@@ -276,8 +303,9 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
             builtin = model_id in load_catalog()
             raise InputError(
                 f"{model_id!r} is not in your user catalog ({user.path})",
-                hint="built-in entries ship with llm-advisor; `advisor catalog add ID` copies one into your "
-                "catalog" if builtin else "`advisor catalog add HUB_ID_OR_DIR` adds a model",
+                hint="built-in entries ship with llm-advisor; `advisor catalog add ID` copies one into your catalog"
+                if builtin
+                else "`advisor catalog add HUB_ID_OR_DIR` adds a model",
             )
         targets = [found]
     else:
@@ -314,8 +342,13 @@ def refresh_command(model_id: str | None, as_json: bool) -> int:
         # Under the file lock, on the file as it is now: entries added meanwhile are kept.
         update_user_catalog(lambda current: [current.put(entry, source) for entry, source in updates])
     if as_json:
-        print_json({"file": str(user.path), "refreshed": refreshed,
-                    "failed": [{"id": i, "error": str(e), "exit_code": int(e.exit_code)} for i, e in failed]})
+        print_json(
+            {
+                "file": str(user.path),
+                "refreshed": refreshed,
+                "failed": [{"id": i, "error": str(e), "exit_code": int(e.exit_code)} for i, e in failed],
+            }
+        )
         return int(failed[0][1].exit_code) if failed else int(ExitCode.OK)
     for item in refreshed:
         changes = ", ".join(item["changed"]) or "nothing changed"
@@ -353,20 +386,40 @@ def _print_facts(entry: CatalogEntry, cat: Catalog) -> None:
 
 
 @catalog.command("discover")
-@click.option("--publisher", "publishers", multiple=True, metavar="ORG",
-              help="A Hub organisation to list (repeatable; default: every publisher of the allowlist).")
-@click.option("--task", default=None, metavar="TASK",
-              help="text-generation, embedding, reranking or translation (default: every task).")
-@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,
-              help="Models asked per publisher and task, most downloaded first.")
-@click.option("--all", "include_all", is_flag=True,
-              help="Also list merges, uncensored variants, conversions and community fine-tunes, and "
-                   "allow publishers outside the allowlist.")
-@click.option("--add", "add_all", is_flag=True,
-              help="Add every listed model to your user catalog (not rated until curated).")
+@click.option(
+    "--publisher",
+    "publishers",
+    multiple=True,
+    metavar="ORG",
+    help="A Hub organisation to list (repeatable; default: every publisher of the allowlist).",
+)
+@click.option(
+    "--task",
+    default=None,
+    metavar="TASK",
+    help="text-generation, embedding, reranking or translation (default: every task).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=20,
+    show_default=True,
+    help="Models asked per publisher and task, most downloaded first.",
+)
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Also list merges, uncensored variants, conversions and community fine-tunes, and "
+    "allow publishers outside the allowlist.",
+)
+@click.option(
+    "--add", "add_all", is_flag=True, help="Add every listed model to your user catalog (not rated until curated)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Offered and skipped models as JSON on stdout.")
-def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, include_all: bool,
-                     add_all: bool, as_json: bool) -> int:
+def discover_command(
+    publishers: tuple[str, ...], task: str | None, limit: int, include_all: bool, add_all: bool, as_json: bool
+) -> int:
     """List recent, popular models of trusted publishers that the catalog does not hold yet.
 
     Asks the Hugging Face Hub for the most downloaded models of each publisher on the allowlist
@@ -387,33 +440,54 @@ def discover_command(publishers: tuple[str, ...], task: str | None, limit: int, 
             f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not on the publisher allowlist; "
             "add --all to list it anyway (its models may be merges or community fine-tunes)"
         )
-    found = discover(publishers or None, task, known_ids=[e.id for e in load_catalog().entries],
-                     limit=limit, include_all=include_all)
+    found = discover(
+        publishers or None, task, known_ids=[e.id for e in load_catalog().entries], limit=limit, include_all=include_all
+    )
     added: list[str] = []
     if add_all and found.offered:
         added = _add_discovered([c.id for c in found.offered])
     if as_json:
-        print_json({"publishers": found.publishers, "task": task,
-                    "offered": [c.__dict__ for c in found.offered],
-                    "skipped": [c.__dict__ for c in found.skipped], "added": added})
+        print_json(
+            {
+                "publishers": found.publishers,
+                "task": task,
+                "offered": [c.__dict__ for c in found.offered],
+                "skipped": [c.__dict__ for c in found.skipped],
+                "added": added,
+            }
+        )
         return int(ExitCode.OK)
     if not found.offered:
-        note(f"nothing new: {len(found.skipped)} models listed, all already in the catalog or skipped "
-             "(--all lists merges, conversions and fine-tunes too)")
+        note(
+            f"nothing new: {len(found.skipped)} models listed, all already in the catalog or skipped "
+            "(--all lists merges, conversions and fine-tunes too)"
+        )
         return int(ExitCode.OK)
     from rich.table import Table
 
     table = Table(title=f"{len(found.offered)} models not in the catalog", show_lines=False)
-    for column, justify in (("id", "left"), ("task", "left"), ("downloads", "right"), ("likes", "right"),
-                            ("created", "left"), ("gated", "left")):
+    for column, justify in (
+        ("id", "left"),
+        ("task", "left"),
+        ("downloads", "right"),
+        ("likes", "right"),
+        ("created", "left"),
+        ("gated", "left"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for c in found.offered:
-        table.add_row(c.id, c.pipeline_tag or "", f"{c.downloads:,}", f"{c.likes:,}", c.created or "",
-                      "yes" if c.gated else "")
+        table.add_row(
+            c.id, c.pipeline_tag or "", f"{c.downloads:,}", f"{c.likes:,}", c.created or "", "yes" if c.gated else ""
+        )
     _data_console().print(table)
-    note(f"{len(found.skipped)} skipped (in the catalog, conversions, merges, variants, fine-tunes); "
-         + (f"added {len(added)} to your user catalog, not rated" if added else
-            "`advisor catalog add ID` adds one, `--add` adds them all (not rated until curated)"))
+    note(
+        f"{len(found.skipped)} skipped (in the catalog, conversions, merges, variants, fine-tunes); "
+        + (
+            f"added {len(added)} to your user catalog, not rated"
+            if added
+            else "`advisor catalog add ID` adds one, `--add` adds them all (not rated until curated)"
+        )
+    )
     return int(ExitCode.OK)
 
 

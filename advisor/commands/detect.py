@@ -81,8 +81,10 @@ def print_table(profile: HardwareProfile) -> None:
         else:
             rows.append(([gpu.index], cells))
     for indexes, (name, *columns) in rows:
-        label = f"GPU {indexes[0]}: {name}" if len(indexes) == 1 else (
-            f"GPU {indexes[0]}-{indexes[-1]}: {len(indexes)} × {name}"
+        label = (
+            f"GPU {indexes[0]}: {name}"
+            if len(indexes) == 1
+            else (f"GPU {indexes[0]}-{indexes[-1]}: {len(indexes)} × {name}")
         )
         table.add_row(label, *columns)
     ram_details = "not detected" if not profile.ram_bytes else ("given" if profile.available_ram_bytes is None else "")

@@ -42,9 +42,7 @@ def init(ctx: click.Context, file: Path, lang: str | None, force: bool) -> int:
 
     if file.exists() and not force:
         # The file may hold a team's answers: never replaced without being asked.
-        raise InputError(
-            "already exists: not overwritten", file=str(file), hint="choose another name, or add --force"
-        )
+        raise InputError("already exists: not overwritten", file=str(file), hint="choose another name, or add --force")
     try:
         file.write_text(answers_template(_lang(ctx, lang), file.name), encoding="utf-8")
     except OSError as exc:

@@ -139,17 +139,11 @@ def parse_size(text: str) -> int:
 @click.argument("model")
 @click.option("--quant", "quantization", default=None, help="bf16 (default), fp16, fp32, int8, nf4, nf4-dq.")
 @click.option("--max-new-tokens", type=click.IntRange(1, 4096), default=16, show_default=True)
-@click.option(
-    "--timeout", "timeout_s", type=click.FloatRange(min=1), default=None, help="Seconds, download included."
-)
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=None, help="Seconds, download included.")
 @click.option("--fallback", is_flag=True, help="After an out-of-memory, walk down the quantization ladder.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option(
-    "--memory-limit", default=None, help="Simulate a smaller machine: memory the model may take (8GiB)."
-)
-@click.option(
-    "--revision", default=None, help="Hub branch, tag or commit (pin a commit for reproducible runs)."
-)
+@click.option("--memory-limit", default=None, help="Simulate a smaller machine: memory the model may take (8GiB).")
+@click.option("--revision", default=None, help="Hub branch, tag or commit (pin a commit for reproducible runs).")
 @click.option("--offline", is_flag=True, help="Use only the local Hugging Face cache (HF_HUB_OFFLINE=1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
@@ -219,9 +213,7 @@ def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
     if result.time_to_first_token_s is not None:
         table.add_row(labels["ttft"], f"{format_number(result.time_to_first_token_s * 1000, lang, 0)} ms")
     if result.tokens_per_second is not None:
-        table.add_row(
-            labels["speed"], f"{format_number(result.tokens_per_second, lang, 1)} {labels['tok_s']}"
-        )
+        table.add_row(labels["speed"], f"{format_number(result.tokens_per_second, lang, 1)} {labels['tok_s']}")
     if result.peak_memory_bytes is not None:
         table.add_row(
             labels["peak"], escape(f"{format_bytes(result.peak_memory_bytes, lang)} ({result.memory_measure})")
@@ -250,9 +242,7 @@ def print_smoke_result(result: SmokeResult, lang: Lang) -> None:
         if result.error.hint:
             table.add_row(labels["hint"], escape(result.error.hint))
     if len(result.attempts) > 1:
-        table.add_row(
-            labels["attempts"], ", ".join(f"{a.quantization}: {a.verdict}" for a in result.attempts)
-        )
+        table.add_row(labels["attempts"], ", ".join(f"{a.quantization}: {a.verdict}" for a in result.attempts))
     if result.notes:
         table.add_row(labels["notes"], escape("\n".join(result.notes)))
     stdout_console().print(table, markup=True, highlight=False)

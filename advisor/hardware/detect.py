@@ -187,5 +187,3 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     if shorthand:
         layers.append((", ".join(names), shorthand))
     return layers
-
-

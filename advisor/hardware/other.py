@@ -87,9 +87,7 @@ def detect_ram(
             total, available = int(memory.total), int(memory.available)
         except (ImportError, OSError) as exc:
             total, available = _ram_from_sysconf(), None
-            notes.append(
-                f"RAM: psutil unavailable ({type(exc).__name__}); total from sysconf, available unknown."
-            )
+            notes.append(f"RAM: psutil unavailable ({type(exc).__name__}); total from sysconf, available unknown.")
     limit = cgroup_memory(cgroup_root, proc_cgroup)
     if limit is not None and limit.limit_bytes < total:
         notes.append(
@@ -137,9 +135,7 @@ def _ram_from_sysconf() -> int:
         return 0
 
 
-def cgroup_memory(
-    cgroup_root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_SELF_CGROUP
-) -> CgroupMemory | None:
+def cgroup_memory(cgroup_root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_SELF_CGROUP) -> CgroupMemory | None:
     """The memory limit that binds this process (cgroup v2 ``memory.max`` or v1 ``memory.limit_in_bytes``).
 
     Walks from the process's own cgroup up to the mount root, because a limit set on a parent
@@ -282,9 +278,7 @@ def detect_apple(
         "never add the two. bitsandbytes quantization is CUDA-first: prefer GGUF or MLX formats."
     ]
     if machine != "arm64":
-        notes.append(
-            "Apple: this Python runs under Rosetta (x86_64); a native arm64 Python is needed for Metal."
-        )
+        notes.append("Apple: this Python runs under Rosetta (x86_64); a native arm64 Python is needed for Metal.")
     return [gpu], notes
 
 
@@ -312,9 +306,7 @@ def detect_amd(
         gpus = parse_rocm_smi_json(out) if out else []
         if gpus:
             return gpus, [*notes, _amd_note("rocm-smi", gpus)]
-        notes.append(
-            "AMD: rocm-smi is installed but gave no VRAM figures (it failed, timed out or found no GPU)."
-        )
+        notes.append("AMD: rocm-smi is installed but gave no VRAM figures (it failed, timed out or found no GPU).")
     gpus = read_amd_sysfs(sysfs)
     if gpus:
         return gpus, [*notes, _amd_note(f"sysfs ({sysfs}/card*/device/mem_info_vram_*)", gpus)]
@@ -374,9 +366,7 @@ def parse_rocm_smi_json(text: str) -> list[GpuInfo]:
 def read_amd_sysfs(sysfs: Path = SYSFS_DRM) -> list[GpuInfo]:
     """AMD GPUs from ``/sys/class/drm/card<N>/device`` (amdgpu exposes VRAM totals there, in bytes)."""
     try:
-        cards = sorted(
-            (p for p in sysfs.glob("card*") if p.name[4:].isdigit()), key=lambda p: int(p.name[4:])
-        )
+        cards = sorted((p for p in sysfs.glob("card*") if p.name[4:].isdigit()), key=lambda p: int(p.name[4:]))
     except OSError:
         return []
     gpus: list[GpuInfo] = []
@@ -390,9 +380,7 @@ def read_amd_sysfs(sysfs: Path = SYSFS_DRM) -> list[GpuInfo]:
         if vendor != AMD_PCI_VENDOR_ID or not total:
             continue
         used = _read_int(device / "mem_info_vram_used")
-        name = (
-            _read_text(device / "product_name") or f"AMD GPU ({_read_text(device / 'device') or card.name})"
-        )
+        name = _read_text(device / "product_name") or f"AMD GPU ({_read_text(device / 'device') or card.name})"
         gpus.append(_amd_gpu(len(gpus), name, total, used, "sysfs"))
     return gpus
 
@@ -424,9 +412,7 @@ def _amd_from_amdsmi(timeout_s: float) -> tuple[list[GpuInfo], str | None]:
         return [], f"AMD: amdsmi did not answer within {timeout_s:g} s."
     except Exception as exc:  # noqa: BLE001 - amdsmi raises its own classes; any failure means "try the next source"
         return [], f"AMD: amdsmi failed ({type(exc).__name__}); trying rocm-smi and sysfs."
-    return [
-        _amd_gpu(i, name, total, used, "amdsmi") for i, (name, total, used) in enumerate(rows) if total
-    ], None
+    return [_amd_gpu(i, name, total, used, "amdsmi") for i, (name, total, used) in enumerate(rows) if total], None
 
 
 def _int_or_none(value: Any) -> int | None:

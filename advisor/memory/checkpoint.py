@@ -103,8 +103,9 @@ def _weight_files(directory: Path) -> list[Path]:
         try:
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"unreadable index ({type(exc).__name__} at byte {getattr(exc, 'pos', '?')})",
-                             file=str(index)) from None
+            raise InputError(
+                f"unreadable index ({type(exc).__name__} at byte {getattr(exc, 'pos', '?')})", file=str(index)
+            ) from None
         weight_map = data.get("weight_map", {}) if isinstance(data, dict) else None
         if not isinstance(weight_map, dict):
             raise InputError("'weight_map' must map tensor names to file names", file=str(index), field="weight_map")
@@ -113,7 +114,8 @@ def _weight_files(directory: Path) -> list[Path]:
             if not isinstance(name, str) or not _inside(name):
                 raise InputError(
                     f"tensor {excerpt(tensor)} points to {excerpt(name)}, outside the model folder",
-                    file=str(index), field="weight_map",
+                    file=str(index),
+                    field="weight_map",
                     hint="an index lists shard files of its own folder (model-00001-of-00002.safetensors)",
                 )
             files.add(directory / name)
@@ -166,8 +168,9 @@ def read_config_json(config_path: Path) -> dict[str, Any]:
         config = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         position = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise InputError(f"config.json is not valid JSON ({type(exc).__name__}{position})",
-                         file=str(config_path)) from None
+        raise InputError(
+            f"config.json is not valid JSON ({type(exc).__name__}{position})", file=str(config_path)
+        ) from None
     if not isinstance(config, dict):
         raise InputError("config.json must hold a JSON object", file=str(config_path))
     check_config(config, str(config_path))

@@ -166,21 +166,26 @@ def _check_level(config: Mapping[str, Any], prefix: str, aliases: dict[str, str]
         low, high = BOUNDS[canonical]
         field = prefix + key
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise Implausible(f"expected a number, got {_excerpt(value)}", field,
-                              "is this the config.json of a transformers model?")
+            raise Implausible(
+                f"expected a number, got {_excerpt(value)}", field, "is this the config.json of a transformers model?"
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise Implausible(f"{value} is not a finite number", field)
         if not low <= value <= high:
             limit = f"between {low:,} and {high:,}" if low else f"at most {high:,}"
-            raise Implausible(f"{_excerpt(value)} is implausible: llm-advisor accepts {limit}", field,
-                              "check the file; the bounds are far above any published model")
+            raise Implausible(
+                f"{_excerpt(value)} is implausible: llm-advisor accepts {limit}",
+                field,
+                "check the file; the bounds are far above any published model",
+            )
     layer_kinds = config.get("layer_types")
     if layer_kinds is not None:
-        if not isinstance(layer_kinds, list) or not all(isinstance(item, str) for item in layer_kinds[:LAYERS + 1]):
+        if not isinstance(layer_kinds, list) or not all(isinstance(item, str) for item in layer_kinds[: LAYERS + 1]):
             raise Implausible("expected a list of layer type names", prefix + "layer_types")
         if len(layer_kinds) > LAYERS:
-            raise Implausible(f"{len(layer_kinds):,} entries is implausible: at most {LAYERS:,} layers",
-                              prefix + "layer_types")
+            raise Implausible(
+                f"{len(layer_kinds):,} entries is implausible: at most {LAYERS:,} layers", prefix + "layer_types"
+            )
 
 
 def _check_finite(value: Any, path: str, depth: int) -> None:
@@ -203,8 +208,9 @@ def check_tensor_shape(name: str, shape: Any, source: str) -> tuple[int, ...]:
     dims = []
     for dim in shape:
         if isinstance(dim, bool) or not isinstance(dim, int) or not 0 <= dim <= MAX_TENSOR_DIM:
-            raise InputError(f"{where}: dimension {_excerpt(dim)} is implausible (0 to {MAX_TENSOR_DIM:,})",
-                             file=source)
+            raise InputError(
+                f"{where}: dimension {_excerpt(dim)} is implausible (0 to {MAX_TENSOR_DIM:,})", file=source
+            )
         dims.append(dim)
     return tuple(dims)
 

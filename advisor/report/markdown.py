@@ -218,9 +218,7 @@ class ReportView:
             raise KeyError(f"{key!r} is not in {TEXTS_FILE.name}") from None
         if not values:
             return text
-        return text.format(
-            **{k: v.get(self.lang) if isinstance(v, LocalizedText) else v for k, v in values.items()}
-        )
+        return text.format(**{k: v.get(self.lang) if isinstance(v, LocalizedText) else v for k, v in values.items()})
 
     def has(self, key: str) -> bool:
         return key in self.data.texts
@@ -312,9 +310,7 @@ class ReportView:
 
     def answered(self) -> list[tuple[str, str, str]]:
         """(question, key, answer) for every answered question, in questionnaire order."""
-        return [
-            (self.question(k), f"`{k}`", self.answer(k, v)) for k, v in self.rec.answers.answered().items()
-        ]
+        return [(self.question(k), f"`{k}`", self.answer(k, v)) for k, v in self.rec.answers.answered().items()]
 
     # --- section 1 and 2: the decision --------------------------------------------------------
 
@@ -461,11 +457,15 @@ class ReportView:
         total = self.size(self.total_of(option.memory))
         if option.fit == "does-not-fit":
             return self.t(
-                "summary.no_fit", total=total, usable=self.size(option.usable_bytes),
+                "summary.no_fit",
+                total=total,
+                usable=self.size(option.usable_bytes),
                 missing=self.size(-option.margin_bytes),
             )
         return self.t(
-            f"summary.fits.{option.fit}", total=total, usable=self.size(option.usable_bytes),
+            f"summary.fits.{option.fit}",
+            total=total,
+            usable=self.size(option.usable_bytes),
             margin=self.size(option.margin_bytes),
         )
 
@@ -477,7 +477,8 @@ class ReportView:
             return self.t("glance.no_training_plan") if self.needs_training_plan() else None
         key = "summary.training.no_fit" if training.fit == "does-not-fit" else "summary.training.fits"
         return self.t(
-            key, method=self.t(f"method.{training.method}"),
+            key,
+            method=self.t(f"method.{training.method}"),
             total=self.size(self.per_device(training.memory, training.num_gpus)),
             margin=self.size(abs(training.margin_bytes)),
         )
@@ -566,8 +567,11 @@ class ReportView:
         if options:
             cheapest = min(options, key=lambda o: o.monthly_cost)
             api = self.t(
-                "glance.cost.api", provider=cheapest.provider, model=cheapest.model,
-                cost=self.num(cheapest.monthly_cost), currency=cheapest.currency,
+                "glance.cost.api",
+                provider=cheapest.provider,
+                model=cheapest.model,
+                cost=self.num(cheapest.monthly_cost),
+                currency=cheapest.currency,
             )
         if choice is None:
             return self.t(f"glance.cost.none.{'no_llm' if self.rec.approach == 'no-llm' else 'pending'}")
@@ -799,9 +803,7 @@ class ReportView:
         total = self.per_device(memory, devices) or whole
         factor = total / whole if whole else 1.0  # the estimator shards every part alike
         parts = [(self.part(p), round(breakdown[p] * factor)) for p in order if breakdown[p]]
-        rows = [
-            (label, self.size(value), self.pct(value / usable) if usable else "—") for label, value in parts
-        ]
+        rows = [(label, self.size(value), self.pct(value / usable) if usable else "—") for label, value in parts]
         bars = [*parts, (self.t("memory.total"), total), (self.t("memory.usable"), usable)]
         notes = list(getattr(memory, "assumptions", []) or [])
         return {
@@ -960,8 +962,7 @@ class ReportView:
             body["chat_template_kwargs"] = {"enable_thinking": False}
         payload = json.dumps(body, ensure_ascii=False).replace("'", "'\\''")
         return (
-            "curl http://localhost:8000/v1/chat/completions -H 'Content-Type: application/json' \\\n"
-            f"  -d '{payload}'"
+            f"curl http://localhost:8000/v1/chat/completions -H 'Content-Type: application/json' \\\n  -d '{payload}'"
         )
 
     def thinking_off(self, option: Any) -> bool:
@@ -1056,15 +1057,11 @@ class ReportView:
         if s.estimate_bytes is not None:
             rows.append((self.t("smoke.estimate"), self.size(s.estimate_bytes)))
         if s.measured_over_estimated is not None:
-            rows.append(
-                (self.t("smoke.ratio"), self.t("unit.ratio", value=self.num(s.measured_over_estimated, 2)))
-            )
+            rows.append((self.t("smoke.ratio"), self.t("unit.ratio", value=self.num(s.measured_over_estimated, 2))))
         if s.load_seconds is not None:
             rows.append((self.t("smoke.load"), self.t("unit.seconds", value=self.num(s.load_seconds, 1))))
         if s.time_to_first_token_s is not None:
-            rows.append(
-                (self.t("smoke.ttft"), self.t("unit.seconds", value=self.num(s.time_to_first_token_s, 2)))
-            )
+            rows.append((self.t("smoke.ttft"), self.t("unit.seconds", value=self.num(s.time_to_first_token_s, 2))))
         if s.tokens_per_second is not None:
             rows.append(
                 (
@@ -1155,7 +1152,5 @@ def bar_chart(rows: Iterable[tuple[str, int]], size: Any, width: int = BAR_WIDTH
         filled = round(max(0, value) / scale * width)
         if value > 0 and filled == 0:
             filled = 1  # a part that exists shows at least one block
-        lines.append(
-            f"{label.ljust(label_width)}  {'█' * filled}{'░' * (width - filled)}  {shown.rjust(size_width)}"
-        )
+        lines.append(f"{label.ljust(label_width)}  {'█' * filled}{'░' * (width - filled)}  {shown.rjust(size_width)}")
     return lines

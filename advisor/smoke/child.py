@@ -412,9 +412,7 @@ def _require_prequantized_runtime(method: str, cuda: bool) -> None:
                 f"pip install {module}",
             )
     if method == "bitsandbytes" and not cuda:
-        raise SmokeFailure(
-            "cuda-required", "this bitsandbytes checkpoint needs a CUDA GPU and none is visible"
-        )
+        raise SmokeFailure("cuda-required", "this bitsandbytes checkpoint needs a CUDA GPU and none is visible")
 
 
 def _proc_status(key: str) -> int | None:
@@ -538,9 +536,7 @@ def _prompt_inputs(tokenizer: Any, config: dict[str, Any], torch: Any) -> tuple[
 
 
 def _load_tokenizer(path: Path, transformers: Any, notes: list[str]) -> Any:
-    if not any(
-        (path / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
-    ):
+    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")):
         notes.append("no tokenizer files: fed fixed token ids")
         return None
     try:
@@ -657,9 +653,7 @@ def run(request: dict[str, Any], channel: Channel, report: dict[str, Any]) -> No
 
     cap = CpuMemoryCap(int(limit)) if limit and not cuda else None
     try:
-        _load_and_generate(
-            request, channel, report, path, config, quant, load_kwargs, tokenizer, inputs, cuda
-        )
+        _load_and_generate(request, channel, report, path, config, quant, load_kwargs, tokenizer, inputs, cuda)
     finally:
         if cap is not None:
             cap.release()  # before anything else runs, the failure path included
@@ -775,9 +769,7 @@ def _load_and_generate(
     generated = output[0, prompt_tokens:].tolist()
     report["new_tokens"] = len(generated)
     report["generated_token_ids"] = generated
-    report["generated_text"] = (
-        tokenizer.decode(generated, skip_special_tokens=True) if tokenizer is not None else None
-    )
+    report["generated_text"] = tokenizer.decode(generated, skip_special_tokens=True) if tokenizer is not None else None
     report["time_to_first_token_s"] = statistics.median(ttfts)
     report["tokens_per_second"] = statistics.median(rates) if rates else None
     report["runs"] = len(ttfts)

@@ -128,7 +128,7 @@ def run_child(
                 if key.data == "err":
                     stderr_tail += chunk
                     if len(stderr_tail) > 2 * STDERR_TAIL_BYTES:
-                        stderr_tail = stderr_tail[-2 * STDERR_TAIL_BYTES:]  # raw; cut again after the scrub
+                        stderr_tail = stderr_tail[-2 * STDERR_TAIL_BYTES :]  # raw; cut again after the scrub
                     continue
                 stdout_buffer += chunk
                 *lines, stdout_buffer = stdout_buffer.split(b"\n")
@@ -178,7 +178,7 @@ def scrubbed_tail(text: str, limit: int) -> str:
     cut = clean[-limit:]
     newline = cut.find("\n")
     if newline >= 0:
-        return cut[newline + 1:]
+        return cut[newline + 1 :]
     return re.sub(r"^[A-Za-z0-9_\-]+", "...", cut)
 
 
@@ -470,9 +470,7 @@ def _attempt(
         if progress is not None and event.get("event") == "progress":
             progress(str(event.get("step")), event.get("detail"))
 
-    outcome = run_child(
-        child_command(request), timeout_s=timeout_s, env=_child_env(offline), on_event=on_event
-    )
+    outcome = run_child(child_command(request), timeout_s=timeout_s, env=_child_env(offline), on_event=on_event)
     report = outcome.result or {}
     error = outcome_error(outcome, limit_s)  # the limit the user set, not the part of it left
     if error is None and not report.get("ok"):
@@ -484,9 +482,7 @@ def _attempt(
         if error.code == "failed" and outcome.stderr_tail.strip():
             error.message += f"\n{_tail(outcome.stderr_tail)}"
     ok = error is None
-    verdict: Verdict = (
-        "fits" if ok else "does-not-fit" if error and error.code == "out-of-memory" else "could-not-run"
-    )
+    verdict: Verdict = "fits" if ok else "does-not-fit" if error and error.code == "out-of-memory" else "could-not-run"
     result = SmokeResult(
         ok=ok,
         verdict=verdict,
@@ -572,16 +568,12 @@ def _estimate_parts(estimate: Any) -> tuple[int | None, int | None]:
     return (int(total) if total is not None else None), (int(overhead) if overhead is not None else None)
 
 
-def _ask_estimator(
-    result: SmokeResult, report: dict[str, Any], max_new_tokens: int
-) -> tuple[int | None, int | None]:
+def _ask_estimator(result: SmokeResult, report: dict[str, Any], max_new_tokens: int) -> tuple[int | None, int | None]:
     """advisor.estimate_memory for what actually ran: its config, quantization and context length."""
     from advisor.errors import AdvisorError
     from advisor.memory import estimate_memory
 
-    source: Any = (
-        result.model_path if result.model_path and os.path.isdir(result.model_path) else report.get("config")
-    )
+    source: Any = result.model_path if result.model_path and os.path.isdir(result.model_path) else report.get("config")
     if source is None:
         return None, None
     on_gpu = "cuda" in (result.device or "")

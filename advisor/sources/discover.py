@@ -124,8 +124,11 @@ def discover(
     for org in orgs:
         for tag in tags:
             try:
-                infos = list(api.list_models(author=org, pipeline_tag=tag, sort="downloads", limit=limit,
-                                             expand=EXPAND, token=None))
+                infos = list(
+                    api.list_models(
+                        author=org, pipeline_tag=tag, sort="downloads", limit=limit, expand=EXPAND, token=None
+                    )
+                )
             except Exception as exc:
                 mapped = hub_error(exc, org)
                 if mapped is None:
@@ -158,8 +161,9 @@ def _candidate(info: Any, org: str, known: set[str], rules: PublishersFile, incl
     return Candidate(**{**candidate.__dict__, "skipped": reason})
 
 
-def _skip_reason(model_id: str, tags: list[str], known: set[str], rules: PublishersFile,
-                 include_all: bool) -> str | None:
+def _skip_reason(
+    model_id: str, tags: list[str], known: set[str], rules: PublishersFile, include_all: bool
+) -> str | None:
     if model_id.lower() in known:
         return "in catalog"
     if include_all:

@@ -106,8 +106,7 @@ _NON_COMMERCIAL = re.compile(r"^(cc-by-nc|.*-nc-|.*research|.*non-?commercial)")
 _INSTRUCT_NAME = re.compile(r"(instruct|chat|(^|[-_.])it($|[-_.])|sft|dpo|rlhf|orpo|assistant)", re.I)
 _BASE_NAME = re.compile(r"(^|[-_.])base($|[-_.])", re.I)
 _CODE_NAME = re.compile(r"(code|coder)", re.I)
-_CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "n_ctx",
-                 "max_sequence_length")
+_CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "n_ctx", "max_sequence_length")
 _DROPPED_CONFIG_KEYS = ("_name_or_path", "transformers_version")
 _ENCODER_TYPES = frozenset({
     "bert", "roberta", "xlm-roberta", "camembert", "distilbert", "electra", "deberta", "deberta-v2", "albert",
@@ -115,13 +114,26 @@ _ENCODER_TYPES = frozenset({
 })  # fmt: skip
 _SSM_TYPES = frozenset({"mamba", "mamba2", "falcon_mamba", "rwkv", "rwkv7"})
 _HYBRID_TYPES = frozenset({"jamba", "zamba", "zamba2", "bamba", "falcon_h1", "granitemoehybrid", "nemotron_h"})
-_ENCODER_HEADS = ("ForMaskedLM", "ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering",
-                  "ForMultipleChoice")
+_ENCODER_HEADS = (
+    "ForMaskedLM",
+    "ForSequenceClassification",
+    "ForTokenClassification",
+    "ForQuestionAnswering",
+    "ForMultipleChoice",
+)
 _EMBEDDING_PIPELINES = frozenset({"feature-extraction", "sentence-similarity"})
 
 # Tasks by pipeline tag; the decoder lists follow the built-in catalog's general-purpose entries.
-_GENERAL_TASKS = ["parsing_structured", "data_transformation", "information_extraction", "classification",
-                  "summarization", "drafting_generation", "conversational_assistant", "document_qa"]
+_GENERAL_TASKS = [
+    "parsing_structured",
+    "data_transformation",
+    "information_extraction",
+    "classification",
+    "summarization",
+    "drafting_generation",
+    "conversational_assistant",
+    "document_qa",
+]
 _TASKS_BY_KIND = {
     "embedding": ["document_qa", "classification"],
     "encoder": ["classification", "information_extraction"],
@@ -557,8 +569,7 @@ def _name_bad_cache(error: HubError, cached: ModelFacts | InvalidCache | None) -
 
 def _cache_write(facts: ModelFacts, revision: str | None) -> None:
     path = _cache_file(facts.ref, revision)
-    data = {"cache_schema": CACHE_SCHEMA, "read_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
-            **asdict(facts)}
+    data = {"cache_schema": CACHE_SCHEMA, "read_at": _dt.datetime.now(_dt.timezone.utc).isoformat(), **asdict(facts)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -572,8 +583,9 @@ def _cache_write(facts: ModelFacts, revision: str | None) -> None:
 # Facts -> catalog entry
 
 
-def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
-                     previous: CatalogEntry | None = None) -> CatalogEntry:
+def entry_from_facts(
+    facts: ModelFacts, *, entry_id: str | None = None, previous: CatalogEntry | None = None
+) -> CatalogEntry:
     """The catalog entry the facts support (mapping in the module docstring).
 
     ``previous``: the user entry being refreshed; a quality tier set by hand survives the refresh.
@@ -587,8 +599,12 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
     notes: list[tuple[str, dict[str, Any]]] = []
     model_id = entry_id or default_id(facts)
     name = facts.ref.split("/")[-1] if facts.source == "hub" else Path(facts.ref).name
-    notes.append(("from-hub" if facts.source == "hub" else "from-dir",
-                  {"ref": facts.ref, "revision": (facts.revision or "main")[:12]}))
+    notes.append(
+        (
+            "from-hub" if facts.source == "hub" else "from-dir",
+            {"ref": facts.ref, "revision": (facts.revision or "main")[:12]},
+        )
+    )
     if facts.card == "offline":
         notes.append(("offline", {"id": model_id}))
     if facts.remote_code:
@@ -618,8 +634,9 @@ def entry_from_facts(facts: ModelFacts, *, entry_id: str | None = None,
         "context_length": context,
         "languages": languages,
         "french_support": "good" if "fr" in languages else "none",
-        "french_support_source": "model card language list" if facts.languages else
-        "no language list on the model card",
+        "french_support_source": "model card language list"
+        if facts.languages
+        else "no language list on the model card",
         "licence": licence,
         "quantized_formats": quantized_formats(facts.config),
         **quality,
@@ -678,16 +695,17 @@ def _params(facts: ModelFacts, notes: list[tuple[str, dict[str, Any]]]) -> tuple
     arch = facts_architecture(facts)
     if facts.total_params:
         by_dtype = ", ".join(f"{n:,} {dtype}" for dtype, n in sorted(facts.params_by_dtype.items()))
-        note = (f"exact count from the safetensors headers of {facts.ref} "
-                f"({facts.tensor_count:,} tensors: {by_dtype})")
+        note = f"exact count from the safetensors headers of {facts.ref} ({facts.tensor_count:,} tensors: {by_dtype})"
         total = facts.total_params
     else:
         if facts.packed_label:
             notes.append(("packed", {"label": facts.packed_label}))
         else:
             notes.append(("no-safetensors", {"why": facts.weights_note or "none found"}))
-        note = (f"computed from config.json by llm-advisor's parameter counter ({arch.params_source}); "
-                f"not read from the weights: {facts.weights_note or 'no safetensors'}")
+        note = (
+            f"computed from config.json by llm-advisor's parameter counter ({arch.params_source}); "
+            f"not read from the weights: {facts.weights_note or 'no safetensors'}"
+        )
         total = arch.total_params
     active = arch.active_params if 0 < arch.active_params < arch.total_params else None
     if active is not None and arch.total_params != total:
@@ -701,13 +719,13 @@ def facts_architecture(facts: ModelFacts) -> Architecture:
 
     where = f"{facts.ref}/config.json" if facts.source == "hub" else str(Path(facts.ref) / "config.json")
     try:
-        return build_architecture(facts.config, facts.ref, source=where, roles=facts.roles,
-                                  roles_source="safetensors")
+        return build_architecture(facts.config, facts.ref, source=where, roles=facts.roles, roles_source="safetensors")
     except InputError as exc:
         if facts.source == "dir":
             raise
-        raise HubReadError("not-a-model", f"{facts.ref}: llm-advisor cannot size this config ({exc.message})",
-                           exc.hint) from None
+        raise HubReadError(
+            "not-a-model", f"{facts.ref}: llm-advisor cannot size this config ({exc.message})", exc.hint
+        ) from None
 
 
 def _languages(facts: ModelFacts, notes: list[tuple[str, dict[str, Any]]]) -> list[str]:

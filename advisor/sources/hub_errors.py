@@ -18,7 +18,6 @@ _TOKEN_RE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")
 
 
-
 @dataclass(frozen=True)
 class HubFailure:
     """A Hub failure with a stable code, a message and what to do about it (tokens masked)."""
@@ -44,6 +43,7 @@ def classify_hub_error(exc: BaseException, model: str) -> HubFailure | None:
     (huggingface_hub errors.py).
     """
     from huggingface_hub import errors
+
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
@@ -87,7 +87,10 @@ def classify_hub_error(exc: BaseException, model: str) -> HubFailure | None:
     if http is not None:
         status = getattr(getattr(http, "response", None), "status_code", None)
         if status == 429:
-            return HubFailure("hub-error", f"{model}: rate limited by the Hub (HTTP 429 Too Many Requests)",
-                                "the Hub rate-limits anonymous calls: set HF_TOKEN or retry in a few minutes")
+            return HubFailure(
+                "hub-error",
+                f"{model}: rate limited by the Hub (HTTP 429 Too Many Requests)",
+                "the Hub rate-limits anonymous calls: set HF_TOKEN or retry in a few minutes",
+            )
         return HubFailure("hub-error", f"{model}: the Hub refused the request (HTTP {status}): {http}")
     return None
