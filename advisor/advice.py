@@ -355,15 +355,16 @@ def _smoke_test(rec: Recommendation, progress: Callable[[str, str | None], None]
     from advisor.smoke.runner import smoke_test
 
     assert rec.model is not None
+    from advisor.quantization import loaded_on_the_fly
+
     quant = rec.quantization or "bf16"
-    if quant in ("bf16", "fp16", "fp32", "int8", "nf4", "nf4-dq"):
+    if quant in loaded_on_the_fly():  # transformers makes it from the plain weights
         return smoke_test(rec.model.id, quantization=quant, estimate=rec.memory, progress=progress)
     from advisor.catalog import load_catalog
 
     entry = load_catalog().find(rec.model.id)
-    repo = (entry.quantized_repos.get(quant) if entry is not None else None) or (
-        rec.model.id if entry is not None and entry.release_format == quant else None
-    )
+    published = {str(fmt): repo for fmt, repo in entry.quantized_repos.items()} if entry is not None else {}
+    repo = published.get(quant) or (rec.model.id if entry is not None and entry.release_format == quant else None)
     if repo is not None:
         result = smoke_test(repo, quantization=None, progress=progress)
         note = f"the {quant} plan was smoke-tested on its published checkpoint {repo}"

@@ -46,7 +46,7 @@ def resolve_lang(explicit: str | None = None) -> Lang:
         if candidate:
             code = candidate.split(":")[0].split("_")[0].split(".")[0].lower()
             if code in LANGS:
-                return code  # type: ignore[return-value]
+                return code
     return "en"
 
 

@@ -20,7 +20,7 @@ def print_json(data: BaseModel | dict[str, Any] | list[Any]) -> None:
     if hasattr(data, "model_dump_json"):
         # pydantic-core writes the JSON itself: a recommendation with its trace is ~8,000 values,
         # which the standard library's indenting encoder (pure Python) takes about 10 ms to write.
-        sys.stdout.write(data.model_dump_json(indent=2) + "\n")  # type: ignore[union-attr]
+        sys.stdout.write(data.model_dump_json(indent=2) + "\n")
         return
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 

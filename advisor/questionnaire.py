@@ -324,8 +324,8 @@ def load_questions() -> QuestionBook:
             )
     for question in book.questions:
         for key, values in question.applies_when.items():
-            allowed = set(choices_of(key)) if key in QUESTION_KEYS else set()
-            if not allowed or not set(values) <= allowed:
+            known: set[str] = set(choices_of(key)) if key in QUESTION_KEYS else set()
+            if not known or not set(values) <= known:
                 problems.append(
                     InputError(
                         f"applies_when must name a select question and some of its values, got {key}: {values}",

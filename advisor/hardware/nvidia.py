@@ -250,7 +250,7 @@ def _without_nvml(status: NvmlStatus, reason: str, proc_gpus: Path, notes: list[
         status
         if status in ("driver_not_loaded", "version_mismatch", "no_permission", "not_supported", "timeout")
         else "error"
-    )  # type: ignore[assignment]
+    )
     seen = f" ({len(present)} GPU(s) listed by the kernel driver, none usable)" if present else ""
     notes.append(f"NVIDIA: {reason}{seen}.")
     gpus = _unusable_from_proc(present, problem, reason)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
 from advisor.i18n import Lang, LocalizedText, points
 from advisor.results import Recommendation
-from advisor.rules.schema import APPROACHES
+from advisor.rules.schema import APPROACHES, Approach
 from advisor.units import GIB, format_bytes, format_count, format_gpu_list, format_number, french_typography
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -320,7 +320,7 @@ class ReportView:
 
         return load_knowledge_base()
 
-    def runner_up(self) -> str | None:
+    def runner_up(self) -> Approach | None:
         """The best approach after the chosen one among those not ruled out."""
         others = [a for a in APPROACHES if a != self.rec.approach and a not in self.rec.excluded]
         if not others:
@@ -403,11 +403,12 @@ class ReportView:
     def sources(self) -> list[tuple[str, str, str]]:
         """Every source cited by a reason or a technique, once, in order of first citation."""
         seen: dict[str, tuple[str, str, str]] = {}
-        for item in [*self.rec.reasons, *self.rec.techniques]:
-            for source in item.sources:
-                title = self.t(f"source.{source.id}") if self.has(f"source.{source.id}") else source.title
-                locator = source.locator.replace("part II", "partie II") if self.lang == "fr" else source.locator
-                seen.setdefault(source.id, (f"`{source.id}`", title, locator))
+        cited = [source for reason in self.rec.reasons for source in reason.sources]
+        cited += [source for technique in self.rec.techniques for source in technique.sources]
+        for source in cited:
+            title = self.t(f"source.{source.id}") if self.has(f"source.{source.id}") else source.title
+            locator = source.locator.replace("part II", "partie II") if self.lang == "fr" else source.locator
+            seen.setdefault(source.id, (f"`{source.id}`", title, locator))
         return list(seen.values())
 
     # --- at a glance: one page a lead can forward ------------------------------------------
@@ -973,8 +974,8 @@ class ReportView:
         """A first prompt drawn from the use case's own task, in its first language when it is French."""
         task = self.rec.answers.task_type or "default"
         key = f"prompt.{task}" if self.has(f"prompt.{task}") else "prompt.default"
-        languages = self.rec.answers.languages or []
-        lang = "fr" if (languages and languages[0] == "fr") else "en"
+        languages: list[str] = list(self.rec.answers.languages or [])
+        lang: Lang = "fr" if (languages and languages[0] == "fr") else "en"
         return self.data.texts[key].get(lang)
 
     def metric(self) -> str:
@@ -1049,6 +1050,7 @@ class ReportView:
 
     def smoke_rows(self) -> list[tuple[str, str]]:
         s = self.rec.smoke
+        assert s is not None, "section 8 renders only with a smoke result"
         rows: list[tuple[str, str]] = [(self.t("smoke.model"), f"`{s.model}` (`{s.quantization or '—'}`)")]
         if s.device:
             rows.append((self.t("smoke.device"), f"`{s.device}`"))
@@ -1072,7 +1074,8 @@ class ReportView:
         return rows
 
     def smoke_error_lines(self) -> list[str]:
-        error = self.rec.smoke.error
+        error = self.rec.smoke.error if self.rec.smoke is not None else None
+        assert error is not None, "error lines render only for a failed smoke result"
         lines = [f"{error.code}: {error.message}"]
         if error.hint:
             lines.append(error.hint)

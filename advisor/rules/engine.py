@@ -107,13 +107,13 @@ def evaluate(
             if rule.kind == "gate":
                 gate = rule
             elif rule.kind == "veto":
-                for approach in rule.then.exclude:
-                    excluded.setdefault(approach, []).append(rule.id)
+                for vetoed in rule.then.exclude:
+                    excluded.setdefault(vetoed, []).append(rule.id)
             elif rule.kind == "score":
-                for approach, points in rule.then.score.items():
-                    scores[approach] += points
+                for favoured, points in rule.then.score.items():
+                    scores[favoured] += points
                     if points > 0:
-                        supported.add(approach)
+                        supported.add(favoured)
         entry = RuleTrace(
             id=rule.id,
             kind=rule.kind,
@@ -172,7 +172,7 @@ def best_approach(
     remaining = [a for a in APPROACHES if a not in excluded] or ["prompting"]
     if supported is not None:
         remaining = [a for a in remaining if a in supported] or remaining
-    return max(remaining, key=lambda a: (scores[a], -APPROACHES.index(a)))  # type: ignore[return-value]
+    return max(remaining, key=lambda a: (scores[a], -APPROACHES.index(a)))
 
 
 def evaluate_condition(

@@ -147,8 +147,8 @@ def _candidates(rules: list[Rule], kb: KnowledgeBase) -> dict[str, list[Any]]:
     for rule in rules:
         for _, leaf in leaves(rule.when, "when"):
             bucket = mentioned.setdefault(leaf.fact, set())
-            values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-            for value in values:
+            raw: list[Any] = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+            for value in raw:
                 if isinstance(value, ThresholdRef):
                     value = kb.thresholds[value.threshold]
                 if value is not None:

@@ -86,7 +86,8 @@ def _condition_kind(data: Any) -> str:
             if key in data:
                 return key
         return "leaf"
-    return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(data), "leaf")
+    kinds: dict[type, str] = {AllOf: "all", AnyOf: "any", NotOf: "not"}
+    return kinds.get(type(data), "leaf")
 
 
 Condition = Annotated[

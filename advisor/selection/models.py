@@ -410,7 +410,7 @@ def quality_of(entry: CatalogEntry, answers: Answers, calib: Calibration | None 
     scorer = getattr(entry, "quality_score", None)
     scores = []
     for task in tasks:
-        rated = scorer(task, languages) if scorer is not None else None  # type: ignore[arg-type]
+        rated = scorer(task, languages) if scorer is not None else None
         scores.append(rated if rated is not None else _tier_median(calib, task, tier) - UNRATED_PENALTY)
     score = sum(scores) / len(scores)
     measured = getattr(entry, "language_quality", None) or {}
@@ -792,7 +792,7 @@ def _launch_args(c: _Candidate, budget: Budget, context: int) -> list[str]:
             if c.pp > 1:
                 args += ["--split-mode", "layer"]
         return args
-    args: list[str] = []
+    args = []
     if c.tp > 1:
         args += ["--tensor-parallel-size", str(c.tp)]
     if c.pp > 1:
@@ -848,8 +848,8 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
         commercial_use=entry.licence.commercial_use,
         gated=entry.licence.gated,
         quantization=quant.name,
-        runtime=c.engine,  # type: ignore[arg-type]
-        device=budget.device,  # type: ignore[arg-type]
+        runtime=c.engine,
+        device=budget.device,
         num_gpus=c.devices if budget.device == "gpu" else 0,
         memory=estimate,
         usable_bytes=budget.per_device_bytes * max(1, c.devices),
@@ -867,7 +867,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
             layout=_layout_text(c, budget),
             tps=number_text(d.per_stream_tps),
         ),
-        engine=c.engine,  # type: ignore[arg-type]
+        engine=c.engine,
         gpu_name=budget.gpu_name if budget.device == "gpu" else None,
         tensor_parallel_size=c.tp,
         pipeline_parallel_size=c.pp,
@@ -1027,7 +1027,7 @@ def _training_plan(
     distribution = "single" if budget.devices == 1 else ("zero3" if method == "full" else "fsdp")
     launcher = None if budget.devices == 1 else f"accelerate launch --num_processes {budget.devices}"
     return TrainingPlan(
-        method=method,  # type: ignore[arg-type]
+        method=method,
         base_quantization=quant,
         lora_rank=None if method == "full" else LORA_RANK,
         sequence_length=sequence,
@@ -1038,7 +1038,7 @@ def _training_plan(
         fit=_fit(need, budget.per_device_bytes),
         margin_bytes=budget.per_device_bytes - need,
         why=message(f"selection.training_{method}", need=_gib(need), usable=_gib(budget.per_device_bytes)),
-        distribution=distribution,  # type: ignore[arg-type]
+        distribution=distribution,
         launcher=launcher,
         serve_adapter=method != "full",
     )
@@ -1109,7 +1109,7 @@ def _embedding(
         gated=best.licence.gated,
         quantization=quant.name,
         runtime="transformers",
-        device=device,  # type: ignore[arg-type]
+        device=device,
         num_gpus=1 if device == "gpu" else 0,
         memory=estimate,
         usable_bytes=usable,

@@ -60,7 +60,7 @@ class AdvisorApp(App[None]):
     """
 
     CSS_PATH = Path(__file__).with_name("advisor.tcss")  # absolute: subclasses elsewhere find it too
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (132, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (132, "-wide")]  # type: ignore[misc]
     BINDINGS = [
         # Priority: the switch works everywhere, dialogs (modal screens) included; no widget here uses these keys.
         Binding("f2,ctrl+l", "toggle_language", "Français", id="tui.key.language", priority=True),
@@ -192,7 +192,7 @@ class AdvisorApp(App[None]):
 
     def action_command_palette(self) -> None:
         """Ctrl+P: the app's actions, searchable, in the app's language."""
-        if not CommandPalette.is_open(self):
+        if not CommandPalette.is_open(self):  # type: ignore[arg-type]  # App[None] is an App
             self.push_screen(
                 CommandPalette(placeholder=t("tui.palette.placeholder", self.lang), id="--command-palette")
             )

@@ -77,7 +77,7 @@ class ListInput(Input):
             self.insert_text_at_cursor(joined)
         else:
             self.replace(joined, *self.selection)
-        lang = getattr(self.app, "lang", "en")
+        lang: Lang = "fr" if getattr(self.app, "lang", "en") == "fr" else "en"
         self.app.notify(t("tui.multi.lines", lang))
 
 

@@ -477,7 +477,7 @@ class PathDialog(ModalScreen[Path | None]):
     @property
     def lang(self) -> Lang:
         """The app's language."""
-        return self.app.lang  # type: ignore[attr-defined,no-any-return]
+        return self.app.lang  # type: ignore[attr-defined]  # the AdvisorApp (a plain App to Textual)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -524,7 +524,7 @@ class PathDialog(ModalScreen[Path | None]):
         if not self.choose_language:
             return self.lang
         button = self.query_one("#dialog-lang", RadioSet).pressed_button
-        return button.name if button is not None and button.name in LANGS else self.lang  # type: ignore[return-value]
+        return button.name if button is not None and button.name in LANGS else self.lang
 
     def show_error(self, text: str | None) -> None:
         """Show why the last attempt failed (None clears it)."""
