@@ -37,36 +37,54 @@ BAR_WIDTH = 30
 MAX_REASONS = 3
 MAX_FLIPS = 3
 MAX_MODELS = 3
-# Quantizations each engine loads (names from data/quantizations.yaml).
-_VLLM_QUANTS = {"bf16", "fp16", "fp8", "awq-int4", "gptq-int4", "gptq-int8", "mxfp4"}
-_TRANSFORMERS_QUANTS = {
-    "fp32",
-    "bf16",
-    "fp16",
-    "int8",
-    "nf4",
-    "nf4-dq",
-    "awq-int4",
-    "gptq-int4",
-    "gptq-int8",
-    "mxfp4",
-}
-_PREQUANTIZED = {"awq-int4": "awq", "gptq-int4": "gptq", "gptq-int8": "gptq"}
-# How transformers (>= 5: ``dtype=``) loads each quantization; pre-quantized checkpoints carry their own.
-_TORCH_DTYPES = {
-    "fp32": "torch.float32",
-    "fp16": "torch.float16",
-    "awq-int4": '"auto"',
-    "gptq-int4": '"auto"',
-    "gptq-int8": '"auto"',
-    "mxfp4": '"auto"',
-}
-_BNB_ARGS = {
-    "int8": "load_in_8bit=True",
-    "nf4": 'load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16',
-    "nf4-dq": 'load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16, '
-    "bnb_4bit_use_double_quant=True",
-}
+# How each format loads and where it runs comes from data/quantizations.yaml (advisor.quantization),
+# the one place that knows it; these helpers only word it for the report's snippets.
+
+
+def _formats() -> dict[str, Any]:
+    from advisor.quantization import load_quantizations
+
+    return {q.name: q for q in load_quantizations().quantizations}
+
+
+def _runs_on(quant: str, engine: str) -> bool:
+    q = _formats().get(quant)
+    return q is not None and engine in q.engines and (engine != "transformers" or q.transformers_load is not None)
+
+
+def _load_kind(quant: str) -> str | None:
+    q = _formats().get(quant)
+    return q.transformers_load.kind if q is not None and q.transformers_load is not None else None
+
+
+def _conversion_method(quant: str) -> str | None:
+    """awq or gptq for a published conversion (they carry a bit width); None for other formats."""
+    q = _formats().get(quant)
+    load = q.transformers_load if q is not None else None
+    return load.quant_method if load is not None and load.kind == "prequantized" and load.bits else None
+
+
+def _torch_dtype(quant: str) -> str:
+    """The ``dtype=`` of the transformers snippet (>= 5); pre-quantized checkpoints carry their own."""
+    q = _formats().get(quant)
+    load = q.transformers_load if q is not None else None
+    if load is not None and load.kind == "dtype":
+        return f"torch.{load.dtype}"
+    return '"auto"' if load is not None and load.kind == "prequantized" else "torch.bfloat16"
+
+
+def _bnb_arguments(quant: str) -> str | None:
+    """BitsAndBytesConfig arguments as Python source, the compute dtype set for a 4-bit load."""
+    q = _formats().get(quant)
+    load = q.transformers_load if q is not None else None
+    if load is None or load.kind != "bitsandbytes" or not load.bnb:
+        return None
+    parts: list[str] = []
+    for key, value in load.bnb.items():
+        parts.append(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}")
+        if key == "bnb_4bit_quant_type":
+            parts.append("bnb_4bit_compute_dtype=torch.bfloat16")
+    return ", ".join(p.replace("'", '"') for p in parts)
 
 
 class RagSettings(BaseModel):
@@ -777,11 +795,11 @@ class ReportView:
             "gguf"
             if quant.startswith("gguf-")
             else "prequantized"
-            if quant in _PREQUANTIZED
+            if _conversion_method(quant)
             else "bitsandbytes"
-            if quant in ("int8", "nf4", "nf4-dq")
+            if _load_kind(quant) == "bitsandbytes"
             else "native"
-            if quant in ("fp32", "bf16", "fp16")
+            if _load_kind(quant) == "dtype"
             else "other"
         )
         return self.t(f"format.{family}", quant=quant, runtime=self.t(f"runtime.{option.runtime}"))
@@ -901,7 +919,7 @@ class ReportView:
         context = getattr(memory, "context_tokens", None) or self.rec.answers.context_tokens
         tp = max(1, int(option.num_gpus or 1))
         training = choice.training
-        kind = "gguf" if quant.startswith("gguf-") else _PREQUANTIZED.get(quant)
+        kind = "gguf" if quant.startswith("gguf-") else _conversion_method(quant)
         published = _published_repo(option, quant)
         placeholder = f"<{kind}-repo>" if kind and not published else None
         weights = published or placeholder or option.id
@@ -934,12 +952,12 @@ class ReportView:
             "placeholder": placeholder,
             "placeholder_kind": kind,
             "weights": weights,
-            "transformers": quant in _TRANSFORMERS_QUANTS,
-            "vllm": quant in _VLLM_QUANTS and option.device != "cpu",
+            "transformers": _runs_on(quant, "transformers"),
+            "vllm": _runs_on(quant, "vllm") and option.device != "cpu",
             "gguf": kind == "gguf",
             "gguf_tag": gguf_tag,
-            "dtype": _TORCH_DTYPES.get(quant, "torch.bfloat16"),
-            "bnb": _BNB_ARGS.get(quant),
+            "dtype": _torch_dtype(quant),
+            "bnb": _bnb_arguments(quant),
             "vllm_args": vllm_args,
             "llama_args": llama_args,
             "embedding": choice.embedding.id if choice.embedding is not None else None,
