@@ -29,7 +29,13 @@ def test_scenario(scenario: dict[str, Any]) -> None:
     assert rec.approach == scenario["expect"], (
         f"{scenario['name']}: {scenario['why']} scores={rec.scores} excluded={rec.excluded}"
     )
-    assert rec.reasons
+    # The decision has a reason behind it: the gate that settled it, or a rule that gave the winner points.
+    if rec.decided_by != "scores":
+        assert any(reason.id == rec.decided_by for reason in rec.reasons)
+    else:
+        assert any(re.search(rf"(^|, ){re.escape(rec.approach)} \+\d", reason.effect) for reason in rec.reasons), [
+            (r.id, r.effect) for r in rec.reasons
+        ]
 
 
 @pytest.mark.parametrize(

@@ -116,8 +116,11 @@ def test_fine_tuning_trains_the_strongest_base_that_fits_at_full_length_over_eve
 
 def test_full_fine_tuning_needs_many_examples_and_an_advanced_team() -> None:
     many = {**FINE_TUNE, "labelled_examples": 50000}
-    plan = rec_for(many, HARDWARE["gpu80x2"]).model.training
-    assert plan is not None and plan.method in ("full", "lora", "qlora")
+    rec = rec_for(many, HARDWARE["gpu80x2"])
+    plan = rec.model.training
+    # Many examples do not trade the strongest base for full fine-tuning of a small one: the plan
+    # trains the 70B-class base with adapters (full fine-tuning of it does not fit 2 x 80 GB).
+    assert plan is not None and plan.method in ("lora", "qlora") and rec.model.chosen.total_params > 60e9
     few = rec_for(FINE_TUNE, HARDWARE["gpu80x2"]).model.training
     assert few is not None and few.method != "full"
 
@@ -130,10 +133,9 @@ def test_no_llm_has_no_model_and_says_why() -> None:
 
 def test_training_without_gpu_is_said_plainly() -> None:
     rec = rec_for({**FINE_TUNE, "data_privacy": "private_cloud_ok"}, HARDWARE["cpu"])
-    assert rec.approach in ("fine-tuning", "prompting")
-    if rec.approach == "fine-tuning":
-        assert rec.model.training is None
-        assert any("Training needs a GPU" in n.en for n in rec.model.notes)
+    assert rec.approach == "fine-tuning"  # private cloud: the GPUs can be rented, so it stays the plan
+    assert rec.model.training is None
+    assert any("Training needs a GPU" in n.en for n in rec.model.notes)
 
 
 @pytest.mark.parametrize("hardware", sorted(HARDWARE))
