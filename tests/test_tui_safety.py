@@ -25,16 +25,7 @@ from advisor.tui import AdvisorApp, render
 from advisor.tui.dialogs import ConfirmDialog
 from advisor.tui.screens import PathDialog, QuestionnaireScreen
 from tests.test_tui import field, settle
-
-HARDWARE = {"gpus": [{"name": "RTX 4090", "vram_gb": 24}], "ram_gb": 64}
-SIZE = (100, 40)
-RAG = {
-    "task_type": "document_qa",
-    "needs_language_understanding": "high",
-    "knowledge_source": "domain_documents",
-    "knowledge_change_frequency": "monthly",
-    "languages": ["fr", "en"],
-}
+from tests.test_tui_features import HARDWARE, RAG, SIZE
 
 
 def live_text(app: AdvisorApp) -> Text:

@@ -784,6 +784,24 @@ def _layout_text(c: _Candidate, budget: Budget) -> str:
     return ", ".join(parts)
 
 
+def _catalog_facts(entry: CatalogEntry) -> dict[str, Any]:
+    """The catalog facts every plan option repeats (id, size, languages, licence)."""
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "family": entry.family,
+        "kind": entry.kind,
+        "total_params": entry.total_params,
+        "active_params": entry.active_params,
+        "context_length": entry.context_length,
+        "languages": list(entry.languages),
+        "french_support": entry.french_support,
+        "licence": entry.licence.id,
+        "commercial_use": entry.licence.commercial_use,
+        "gated": entry.licence.gated,
+    }
+
+
 def _launch_args(c: _Candidate, budget: Budget, context: int) -> list[str]:
     if c.engine == "llama.cpp":
         args = ["-c", str(context), "--parallel", str(c.seqs)]
@@ -835,18 +853,7 @@ def _option(c: _Candidate, budget: Budget, context: int) -> ModelOption:
     estimate = estimate.model_copy()  # a fresh top level per plan; its parts are never modified
     d = c.delivery
     return ModelOption(
-        id=entry.id,
-        name=entry.name,
-        family=entry.family,
-        kind=entry.kind,
-        total_params=entry.total_params,
-        active_params=entry.active_params,
-        context_length=entry.context_length,
-        languages=list(entry.languages),
-        french_support=entry.french_support,
-        licence=entry.licence.id,
-        commercial_use=entry.licence.commercial_use,
-        gated=entry.licence.gated,
+        **_catalog_facts(entry),
         quantization=quant.name,
         runtime=c.engine,
         device=budget.device,
@@ -1095,18 +1102,7 @@ def _embedding(
     estimate = estimate_memory(best, quantization=quant.name, context_tokens=context, device=device)
     usable = budget.per_device_bytes if device == budget.device else hardware.usable_ram_bytes
     option = ModelOption(
-        id=best.id,
-        name=best.name,
-        family=best.family,
-        kind=best.kind,
-        total_params=best.total_params,
-        active_params=best.active_params,
-        context_length=best.context_length,
-        languages=list(best.languages),
-        french_support=best.french_support,
-        licence=best.licence.id,
-        commercial_use=best.licence.commercial_use,
-        gated=best.licence.gated,
+        **_catalog_facts(best),
         quantization=quant.name,
         runtime="transformers",
         device=device,

@@ -22,7 +22,18 @@ from advisor.i18n import Lang
 from advisor.tui.texts import localize_bindings, t
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class FollowsLanguage:
+    """A screen that redraws itself in the app's language, now and whenever it changes (F2)."""
+
+    def on_mount(self) -> None:
+        self.relabel(self.app.lang)  # type: ignore[attr-defined]
+        self.watch(self.app, "lang", self.relabel, init=False)  # type: ignore[attr-defined]
+
+    def relabel(self, lang: Lang) -> None:
+        raise NotImplementedError
+
+
+class ConfirmDialog(FollowsLanguage, ModalScreen[bool]):
     """A yes/no question: ``y`` or Enter answers yes, ``n`` or Esc answers no.
 
     ``title_key`` and ``body_key`` are message keys; ``values`` fill the body's placeholders. The
@@ -47,10 +58,6 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(id="confirm-body")
             yield Static(id="confirm-keys", classes="dialog-keys")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.relabel(self.app.lang)  # type: ignore[attr-defined]
-        self.watch(self.app, "lang", self.relabel, init=False)
 
     def relabel(self, lang: Lang) -> None:
         """Redraw in ``lang``."""
@@ -132,7 +139,7 @@ def help_table(lang: Lang) -> Group:
     return Group(Text(t("tui.help.intro", lang), style="italic"), table)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(FollowsLanguage, ModalScreen[None]):
     """Every key in the current language (F1 or ``?``); Esc, F1 or ``q`` closes it."""
 
     BINDINGS = [Binding("escape,f1,q,question_mark", "close", "Close", id="tui.key.close")]
@@ -143,10 +150,6 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 yield Static(id="help-body")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.relabel(self.app.lang)  # type: ignore[attr-defined]
-        self.watch(self.app, "lang", self.relabel, init=False)
 
     def relabel(self, lang: Lang) -> None:
         """Redraw in ``lang``."""
