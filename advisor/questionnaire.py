@@ -343,7 +343,7 @@ def load_questions() -> QuestionBook:
 
 @lru_cache(maxsize=1)
 def _languages_file() -> dict[str, Any]:
-    return read_yaml(LANGUAGES_FILE)
+    return dict(read_yaml(LANGUAGES_FILE))
 
 
 @lru_cache(maxsize=1)

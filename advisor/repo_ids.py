@@ -32,7 +32,7 @@ def is_valid_repo_id(text: str, *, namespace_required: bool = True) -> bool:
 def validate_with_hub(text: str) -> bool:
     """huggingface_hub's own verdict on ``text`` (imports huggingface_hub)."""
     from huggingface_hub.errors import HFValidationError
-    from huggingface_hub.utils import validate_repo_id
+    from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]  # public, re-exported lazily
 
     try:
         validate_repo_id(text)

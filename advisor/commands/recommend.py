@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 )
 @click.option("--mkdir", "make_dirs", is_flag=True, help="Create the report's folder when it does not exist.")
 @click.option("--smoke-test", "smoke", is_flag=True, help="Load the chosen model and generate, to prove it fits.")
-@click.pass_context
+@click.pass_context  # type: ignore[arg-type]  # click types the context as positional-only
 def recommend(
     ctx: click.Context,
     answers_file: Path,

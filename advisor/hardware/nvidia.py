@@ -393,7 +393,7 @@ def _bandwidth(nv: ModuleType, handle: Any) -> float | None:
     width = _field(nv, "nvmlDeviceGetMemoryBusWidth", handle)
     if not clock or not width:
         return None
-    return round(clock * 1e6 * width / 8 * 2 / 1e9, 1)
+    return float(round(clock * 1e6 * width / 8 * 2 / 1e9, 1))
 
 
 def _query_mig(nv: ModuleType, handle: Any, parent: RawDevice) -> list[RawDevice]:

@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from advisor.hardware.profile import (
-    GIB,
     METAL_RUNTIME_RESERVE_BYTES,
-    MIB,
     PROBE_TIMEOUT_S,
     GpuInfo,
     ProbeTimeout,
     call_with_timeout,
     usable_gpu_bytes,
 )
+from advisor.units import GIB, MIB
 
 PROC_MEMINFO = Path("/proc/meminfo")
 CGROUP_ROOT = Path("/sys/fs/cgroup")

@@ -20,9 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.datafiles import errors_from_validation
 from advisor.errors import InputError, InputErrors
-from advisor.units import GIB
-
-MIB = 1024**2
+from advisor.units import GIB, MIB
 
 # Memory the CUDA/ROCm runtime keeps per device before a model gets any: CUDA context, kernels,
 # cuBLAS workspaces. llama.cpp's fit margin is 1024 MiB (common/common.h fit_params_target);
@@ -252,7 +250,7 @@ def call_with_timeout(function: Callable[[], T], timeout_s: float, name: str) ->
         raise ProbeTimeout(name, timeout_s)
     ok, value = outcome[0]
     if ok:
-        return value
+        return value  # type: ignore[no-any-return]  # what function returned, a T
     raise value
 
 

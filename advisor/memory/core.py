@@ -130,7 +130,7 @@ def weights_bytes(arch: Architecture, quant: Quantization, fp32_unquantized: boo
     key = (quant.name, fp32_unquantized)
     found = arch.cache.get(key)
     if found is not None:
-        return found
+        return int(found)
     bits = role_bits(
         quant,
         arch.num_layers,

@@ -286,7 +286,7 @@ class ReportView:
     def question(self, key: str) -> str:
         """The question for ``key``, or the name of a derived fact."""
         try:
-            return self._questions.get(key).label.get(self.lang)
+            return str(self._questions.get(key).label.get(self.lang))
         except KeyError:
             return self.t(f"fact.{key}") if self.has(f"fact.{key}") else key
 

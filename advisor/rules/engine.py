@@ -216,23 +216,23 @@ def _test(op: str, actual: Any, value: Any) -> bool | None:
     if actual is None:
         return None
     if op == "eq":
-        return actual == value
+        return bool(actual == value)
     if op == "ne":
-        return actual != value
+        return bool(actual != value)
     if op == "in":
-        return actual in value
+        return bool(actual in value)
     if op == "not_in":
-        return actual not in value
+        return bool(actual not in value)
     if op == "lt":
-        return actual < value
+        return bool(actual < value)
     if op == "le":
-        return actual <= value
+        return bool(actual <= value)
     if op == "gt":
-        return actual > value
+        return bool(actual > value)
     if op == "ge":
-        return actual >= value
+        return bool(actual >= value)
     if op == "between":
-        return value[0] <= actual <= value[1]
+        return bool(value[0] <= actual <= value[1])
     if op == "contains":
         return value in actual
     raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the schema forbids it

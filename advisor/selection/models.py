@@ -431,7 +431,7 @@ def loss_of(quant: Any, entry: CatalogEntry) -> float:
         return 0.0
     if quant.native_when_published and quant.name in entry.quantized_formats:
         return 0.0
-    return quant.quality_loss_pct
+    return float(quant.quality_loss_pct)
 
 
 # --- hardware ------------------------------------------------------------------------------------
@@ -501,7 +501,7 @@ def runs_on(quant: Any, budget: Budget) -> bool:
     if budget.device == "cpu":
         return not quant.needs_gpu
     if budget.vendor == "apple":
-        return quant.runtime == "llama.cpp"  # Metal: llama.cpp / Ollama
+        return bool(quant.runtime == "llama.cpp")  # Metal: llama.cpp / Ollama
     if quant.vendors is not None and budget.vendor not in quant.vendors:
         return False
     if quant.min_compute_capability is not None and budget.vendor == "nvidia":

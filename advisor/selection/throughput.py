@@ -125,7 +125,7 @@ def deliver(
 
     def step_time(batch: int) -> float:
         read = weight_bytes_active + batch * context * kv_bytes_per_token
-        return max(read / bandwidth, 2 * active_params * batch / compute)
+        return float(max(read / bandwidth, 2 * active_params * batch / compute))
 
     single = 1 / step_time(1)
     ttft = 2 * active_params * demand.prompt_tokens / compute

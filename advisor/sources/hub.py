@@ -494,7 +494,7 @@ def _is_transport_error(exc: BaseException) -> bool:
 
     from huggingface_hub import errors
 
-    httpx = importlib.import_module(errors.Response.__module__.split(".")[0])
+    httpx = importlib.import_module(errors.Response.__module__.split(".")[0])  # type: ignore[attr-defined]  # httpx, imported there
     transport = getattr(httpx, "TransportError", None)
     return transport is not None and isinstance(exc, transport)
 
@@ -550,7 +550,7 @@ def _cache_read(repo_id: str, revision: str | None) -> ModelFacts | InvalidCache
         check_config(facts.config, f"{path}: config")
     except (ValueError, TypeError, InputError) as exc:  # pydantic's ValidationError is a ValueError
         return InvalidCache(path, str(exc).splitlines()[0][:200])
-    return facts
+    return facts  # type: ignore[no-any-return]  # validated just above
 
 
 @lru_cache(maxsize=1)

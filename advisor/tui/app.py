@@ -117,7 +117,7 @@ class AdvisorApp(App[None]):
     @property
     def unsaved(self) -> bool:
         """Answers or hardware boxes changed since the last open or save."""
-        return self.state_to_save() != self.saved_state
+        return bool(self.state_to_save() != self.saved_state)
 
     def get_default_screen(self) -> QuestionnaireScreen:
         return QuestionnaireScreen()

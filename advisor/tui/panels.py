@@ -11,11 +11,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from advisor.hardware.profile import GIB
 from advisor.i18n import Lang, LocalizedText
 from advisor.tui import render
 from advisor.tui.presets import find_preset, gpu_presets
 from advisor.tui.texts import localized, t
+from advisor.units import GIB, format_number
 
 if TYPE_CHECKING:
     from advisor.hardware.profile import HardwareProfile
@@ -233,8 +233,8 @@ class HardwarePanel(Vertical):
                     "tui.hw.preset_found",
                     lang,
                     name=preset.name,
-                    memory=render.format_number(preset.memory_gib, lang, 0),
-                    bandwidth=render.format_number(preset.bandwidth_gbps or 0, lang, 0),
+                    memory=format_number(preset.memory_gib, lang, 0),
+                    bandwidth=format_number(preset.bandwidth_gbps or 0, lang, 0),
                 )
             )
         elif self.values()[0].strip() and gpu_presets():

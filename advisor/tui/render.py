@@ -72,7 +72,7 @@ def effect_label(reason: Any, lang: Lang) -> str:
 
 def chosen_fits(rec: Recommendation) -> bool:
     """Whether the chosen plan fits the hardware (selection falls back to the smallest when none does)."""
-    return _get(_get(rec.model, "chosen"), "fit") != "does-not-fit"
+    return bool(_get(_get(rec.model, "chosen"), "fit") != "does-not-fit")
 
 
 def decided_text(rec: Recommendation, lang: Lang) -> str:

@@ -477,7 +477,8 @@ class PathDialog(ModalScreen[Path | None]):
     @property
     def lang(self) -> Lang:
         """The app's language."""
-        return self.app.lang  # type: ignore[attr-defined]  # the AdvisorApp (a plain App to Textual)
+        lang: Lang = self.app.lang  # type: ignore[attr-defined]  # the AdvisorApp (a plain App to Textual)
+        return lang
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
