@@ -320,7 +320,11 @@ def _could(rule: Rule, kb: KnowledgeBase) -> LocalizedText:
         names = join_localized([approach_name(a) for a in effect.exclude])
         return message("followup.veto", approaches=names, rule=rule.id)
     if rule.kind == "score":
-        return message("followup.score", effect=effect_text(rule), rule=rule.id)
+        points = [
+            LocalizedText(en=f"{n.en} {p:+d}", fr=f"{n.fr} {p:+d}".replace(f" -{abs(p)}", f" \u2212{abs(p)}"))
+            for n, p in ((approach_name(a), p) for a, p in rule.then.score.items())
+        ]
+        return message("followup.score", effect=join_localized(points), rule=rule.id)
     return message("followup.advice", technique=kb.meta.techniques[str(effect.technique)], rule=rule.id)
 
 
