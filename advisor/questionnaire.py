@@ -232,6 +232,14 @@ def dump_answers(answers: Answers) -> str:
     import yaml
 
     data = {k: list(v) if isinstance(v, tuple) else v for k, v in answers.answered().items()}
+    if not data:  # a bare "{}" says nothing to the person who opens the file later
+        return (
+            "# No question answered yet: every key is optional. `advisor questions` lists them,\n"
+            "# `advisor init FILE` writes a commented template.\n"
+            "# Aucune question renseignée : toutes les clés sont facultatives. `advisor questions --lang fr`\n"
+            "# les liste, `advisor init FICHIER --lang fr` écrit un modèle commenté.\n"
+            "{}\n"
+        )
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 

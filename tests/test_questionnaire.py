@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from advisor.errors import InputError
 from advisor.questionnaire import (
@@ -157,3 +158,12 @@ def test_question_texts_cover_every_key_in_both_languages() -> None:
         if question.widget == "select":
             assert set(question.choices) == set(choices_of(question.key))
         assert question.group in book.groups
+
+
+def test_a_blank_questionnaire_saves_as_a_commented_file_that_loads_as_nothing_answered() -> None:
+    from advisor.questionnaire import Answers, dump_answers, load_answers
+
+    text = dump_answers(Answers())
+    assert text != "{}\n" and "advisor questions" in text and "advisor init" in text
+    assert load_answers(yaml.safe_load(text) or {}).answered() == {}
+    assert dump_answers(Answers(task_type="classification")).startswith("task_type: classification")

@@ -455,3 +455,14 @@ def test_file_errors_are_framed_in_french() -> None:
 def test_smoke_test_is_called_a_load_test_in_french() -> None:
     assert t("tui.key.smoke", "fr") == "Test de chargement"
     assert "rapide" not in t("tui.smoke.title", "fr")
+
+
+def test_a_blank_questionnaire_with_hardware_saves_as_valid_commented_yaml() -> None:
+    import yaml
+
+    from advisor.questionnaire import Answers, dump_answers
+    from advisor.tui.hardware_file import with_hardware
+
+    text = with_hardware(dump_answers(Answers()), {"gpus": [{"name": "RTX 4090", "vram_gb": 24}]})
+    assert "advisor questions" in text and "{}" not in text
+    assert yaml.safe_load(text) == {"hardware": {"gpus": [{"name": "RTX 4090", "vram_gb": 24}]}}

@@ -48,6 +48,7 @@ def with_hardware(answers_yaml: str, override: dict[str, Any] | None) -> str:
         return answers_yaml
     block = yaml.safe_dump({HARDWARE_KEY: override}, sort_keys=False, allow_unicode=True)
     comment = "# Hardware planned for in the terminal app (advisor recommend ignores this block).\n"
-    if answers_yaml.strip() in ("", "{}"):
-        return comment + block
+    if not yaml.safe_load(answers_yaml):  # nothing answered: keep its comments, drop the bare "{}"
+        kept = [line for line in answers_yaml.splitlines(keepends=True) if line.strip() != "{}"]
+        return "".join(kept) + comment + block
     return answers_yaml + comment + block
