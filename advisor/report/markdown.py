@@ -57,6 +57,17 @@ def _load_kind(quant: str) -> str | None:
     return q.transformers_load.kind if q is not None and q.transformers_load is not None else None
 
 
+def _flag_pairs(args: list[str]) -> list[str]:
+    """``["--a", "1", "--b", "2"]`` -> ``["--a 1", "--b 2"]``: one flag and its value per line of a command."""
+    pairs: list[str] = []
+    for arg in args:
+        if pairs and not arg.startswith("-") and " " not in pairs[-1]:
+            pairs[-1] += f" {arg}"
+        else:
+            pairs.append(arg)
+    return pairs
+
+
 def _conversion_method(quant: str) -> str | None:
     """awq or gptq for a published conversion (they carry a bit width); None for other formats."""
     q = _formats().get(quant)
@@ -924,25 +935,36 @@ class ReportView:
         placeholder = f"<{kind}-repo>" if kind and not published else None
         weights = published or placeholder or option.id
         gguf_tag = quant.removeprefix("gguf-").upper()
-        vllm_dtype = {"fp16": "float16", "bf16": "bfloat16"}.get(quant)
-        vllm_args = [f"vllm serve {weights}"]
-        if context:
-            vllm_args.append(f"--max-model-len {context}")
-        if vllm_dtype:
-            vllm_args.append(f"--dtype {vllm_dtype}")
-        if quant == "fp8":
-            vllm_args.append("--quantization fp8")
-        if tp > 1:
-            vllm_args.append(f"--tensor-parallel-size {tp}")
-        if training is not None and training.method in ("lora", "qlora"):
+        plan_args = _flag_pairs(option.launch_args)  # the plan's own engine arguments (selection)
+        adapter = training is not None and training.method in ("lora", "qlora")
+        if option.engine == "vllm" and plan_args:
+            vllm_args = [f"vllm serve {weights}", *plan_args]
+            online = quant == "fp8" and not published  # vLLM quantizes the 16-bit weights as it loads them
+            if online and not any(arg.startswith("--quantization") for arg in plan_args):
+                vllm_args.insert(1, "--quantization fp8")
+        else:
+            vllm_dtype = {"fp16": "float16", "bf16": "bfloat16"}.get(quant)
+            vllm_args = [f"vllm serve {weights}"]
+            if context:
+                vllm_args.append(f"--max-model-len {context}")
+            if vllm_dtype:
+                vllm_args.append(f"--dtype {vllm_dtype}")
+            if quant == "fp8":
+                vllm_args.append("--quantization fp8")
+            if tp > 1:
+                vllm_args.append(f"--tensor-parallel-size {tp}")
+        if adapter and training is not None:
             vllm_args += ["--enable-lora", "--lora-modules adapter=./checkpoints"]
             if (training.lora_rank or 16) > 16:  # vLLM's --max-lora-rank defaults to 16
                 vllm_args.append(f"--max-lora-rank {training.lora_rank}")
         llama_args = ["llama-server", "-hf", f"{weights}:{gguf_tag}"]
-        if context:
-            llama_args += ["-c", str(context)]
-        llama_args += ["-ngl", "0" if option.device == "cpu" else "99"]
-        if training is not None and training.method in ("lora", "qlora"):
+        if option.engine == "llama.cpp" and plan_args:
+            llama_args += [part for pair in plan_args for part in pair.split(" ", 1)]
+        else:
+            if context:
+                llama_args += ["-c", str(context)]
+            llama_args += ["-ngl", "0" if option.device == "cpu" else "99"]
+        if adapter:
             llama_args += ["--lora", "adapter.gguf"]  # the trained adapter, converted to GGUF
         return {
             "id": option.id,
