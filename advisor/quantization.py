@@ -241,6 +241,17 @@ def _by_name() -> dict[str, Quantization]:
     return {q.name: q for q in load_quantizations().quantizations}
 
 
+def find_quantization(name: str | None) -> Quantization | None:
+    """The entry for ``name`` exactly as written, or None: for callers that handle an unknown name."""
+    return _by_name().get(name) if name else None
+
+
+def transformers_load_of(name: str | None) -> TransformersLoad | None:
+    """How transformers loads ``name``; None for an unknown name or a format it cannot load (GGUF)."""
+    found = find_quantization(name)
+    return found.transformers_load if found is not None else None
+
+
 def quantization_names() -> tuple[str, ...]:
     """Every known name, in table order."""
     return tuple(_by_name())

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.datafiles import PACKAGE_DIR, read_yaml, validate
 from advisor.i18n import Lang, LocalizedText, points
+from advisor.quantization import find_quantization, transformers_load_of
 from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES, Approach
 from advisor.units import GIB, format_bytes, format_count, format_gpu_list, format_number, french_typography
@@ -41,20 +42,14 @@ MAX_MODELS = 3
 # the one place that knows it; these helpers only word it for the report's snippets.
 
 
-def _formats() -> dict[str, Any]:
-    from advisor.quantization import load_quantizations
-
-    return {q.name: q for q in load_quantizations().quantizations}
-
-
 def _runs_on(quant: str, engine: str) -> bool:
-    q = _formats().get(quant)
+    q = find_quantization(quant)
     return q is not None and engine in q.engines and (engine != "transformers" or q.transformers_load is not None)
 
 
 def _load_kind(quant: str) -> str | None:
-    q = _formats().get(quant)
-    return q.transformers_load.kind if q is not None and q.transformers_load is not None else None
+    load = transformers_load_of(quant)
+    return load.kind if load is not None else None
 
 
 def _flag_pairs(args: list[str]) -> list[str]:
@@ -70,15 +65,13 @@ def _flag_pairs(args: list[str]) -> list[str]:
 
 def _conversion_method(quant: str) -> str | None:
     """awq or gptq for a published conversion (they carry a bit width); None for other formats."""
-    q = _formats().get(quant)
-    load = q.transformers_load if q is not None else None
+    load = transformers_load_of(quant)
     return load.quant_method if load is not None and load.kind == "prequantized" and load.bits else None
 
 
 def _torch_dtype(quant: str) -> str:
     """The ``dtype=`` of the transformers snippet (>= 5); pre-quantized checkpoints carry their own."""
-    q = _formats().get(quant)
-    load = q.transformers_load if q is not None else None
+    load = transformers_load_of(quant)
     if load is not None and load.kind == "dtype":
         return f"torch.{load.dtype}"
     return '"auto"' if load is not None and load.kind == "prequantized" else "torch.bfloat16"
@@ -86,8 +79,7 @@ def _torch_dtype(quant: str) -> str:
 
 def _bnb_arguments(quant: str) -> str | None:
     """BitsAndBytesConfig arguments as Python source, the compute dtype set for a 4-bit load."""
-    q = _formats().get(quant)
-    load = q.transformers_load if q is not None else None
+    load = transformers_load_of(quant)
     if load is None or load.kind != "bitsandbytes" or not load.bnb:
         return None
     parts: list[str] = []

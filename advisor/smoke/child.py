@@ -80,10 +80,9 @@ REMOTE_CODE_CONFIG_FILES = (
 
 
 from advisor.quantization import (  # noqa: E402
-    TransformersLoad,
-    get_quantization,
     prequantized_name,
     quantization_names,
+    transformers_load_of,
 )
 from advisor.repo_ids import is_valid_repo_id  # noqa: E402
 from advisor.sources.hub_errors import classify_hub_error, scrub_secrets  # noqa: E402
@@ -298,15 +297,8 @@ def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def _load_of(name: str | None) -> TransformersLoad | None:
-    """How transformers loads ``name`` (data/quantizations.yaml), None for an unknown or GGUF name."""
-    if not name or name not in quantization_names():
-        return None
-    return get_quantization(name).transformers_load
-
-
 def _known_loadable() -> str:
-    return ", ".join(n for n in quantization_names() if _load_of(n) is not None)
+    return ", ".join(n for n in quantization_names() if transformers_load_of(n) is not None)
 
 
 def runs_quantization(name: str, *, cuda: bool, checkpoint_quantization: str | None = None) -> bool:
@@ -318,7 +310,7 @@ def runs_quantization(name: str, *, cuda: bool, checkpoint_quantization: str | N
     label :func:`plan_quantization` gives its config); GGUF never (it runs in llama.cpp or Ollama).
     The optional runtimes (bitsandbytes, gptqmodel) are checked when the test runs, not here.
     """
-    load = _load_of(name)
+    load = transformers_load_of(name)
     if load is None:
         return False
     if load.kind == "dtype":
@@ -330,7 +322,7 @@ def runs_quantization(name: str, *, cuda: bool, checkpoint_quantization: str | N
 
 def check_quantization_name(requested: str | None) -> None:
     """Refuse, before anything is imported or downloaded, a quantization no checkpoint can be run as."""
-    if requested is None or _load_of(requested) is not None:
+    if requested is None or transformers_load_of(requested) is not None:
         return
     if requested.startswith("gguf"):
         raise SmokeFailure(
@@ -365,7 +357,7 @@ def plan_quantization(
         _require_prequantized_runtime(method, cuda)
         return label, {"dtype": "auto"}
     quant = requested or "bf16"
-    load = _load_of(quant)
+    load = transformers_load_of(quant)
     if load is not None and load.kind == "dtype":
         return quant, {"dtype": getattr(torch, str(load.dtype))}
     if load is not None and load.kind == "bitsandbytes":
