@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Literal, TypeVar
 
 Lang = Literal["en", "fr"]
+
+T = TypeVar("T")
 
 KIB = 1024
 MIB = 1024**2
@@ -85,18 +87,18 @@ def format_gpu_list(memories_bytes: Sequence[float], lang: Lang, names: Sequence
         (names[i] + " " if names and names[i] else "") + format_bytes(memory, lang)
         for i, memory in enumerate(memories_bytes)
     ]
-    return ", ".join(f"{count} × {label}" if count > 1 else label for label, count in _runs(labels))
+    return ", ".join(f"{count} × {label}" if count > 1 else label for label, count in runs(labels))
 
 
-def _runs(items: Iterable[str]) -> list[tuple[str, int]]:
+def runs(items: Iterable[T]) -> list[tuple[T, int]]:
     """Consecutive equal items counted: ``a a b a`` -> ``(a, 2), (b, 1), (a, 1)``."""
-    runs: list[tuple[str, int]] = []
+    counted: list[tuple[T, int]] = []
     for item in items:
-        if runs and runs[-1][0] == item:
-            runs[-1] = (item, runs[-1][1] + 1)
+        if counted and counted[-1][0] == item:
+            counted[-1] = (item, counted[-1][1] + 1)
         else:
-            runs.append((item, 1))
-    return runs
+            counted.append((item, 1))
+    return counted
 
 
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)

@@ -25,7 +25,7 @@ from advisor.i18n import Lang, LocalizedText, points
 from advisor.quantization import find_quantization, transformers_load_of
 from advisor.results import Recommendation
 from advisor.rules.schema import APPROACHES, Approach
-from advisor.units import GIB, format_bytes, format_count, format_gpu_list, format_number, french_typography
+from advisor.units import GIB, format_bytes, format_count, format_gpu_list, format_number, french_typography, runs
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEXTS_FILE = PACKAGE_DIR / "data" / "report_texts.yaml"
@@ -1115,16 +1115,11 @@ class ReportView:
 
     def gpu_rows(self) -> list[tuple[str, str, str, str]]:
         """One row per run of identical GPUs ("8 × H100"): a planned cluster is a few rows, not hundreds."""
-        rows: list[tuple[str, str, str, str]] = []
-        counts: list[int] = []
-        for g in self.rec.hardware.gpus:
-            row = (g.name, self.size(g.total_bytes), self.size(g.usable_bytes), self.t(f"gpu_status.{g.status}"))
-            if rows and rows[-1] == row:
-                counts[-1] += 1
-            else:
-                rows.append(row)
-                counts.append(1)
-        return [(f"{n} × {row[0]}" if n > 1 else row[0], *row[1:]) for row, n in zip(rows, counts, strict=True)]
+        rows = [
+            (g.name, self.size(g.total_bytes), self.size(g.usable_bytes), self.t(f"gpu_status.{g.status}"))
+            for g in self.rec.hardware.gpus
+        ]
+        return [(f"{n} × {row[0]}" if n > 1 else row[0], *row[1:]) for row, n in runs(rows)]
 
     def hardware_notes(self) -> list[str]:
         """What detection said, in the reader's language where the note is known; a note shared by
